@@ -1,0 +1,18 @@
+// compiler.h: the front end's entry point: source -> CodeObject.
+#pragma once
+
+#include <string_view>
+
+#include "interp/code.h"
+
+namespace toy {
+
+enum class CompileMode { kExec, kEval, kSingle };
+
+// Parses and compiles. Returns null with a SyntaxError (or IndentationError/TabError)
+// set whose attributes are CPython's: msg, filename, lineno, offset, text, end_lineno,
+// end_offset. Uses the runtime (to build constants), so the caller holds the GIL.
+RefT<CodeObject> compile_source(std::string_view source, std::string_view filename,
+                                CompileMode mode);
+
+}  // namespace toy
