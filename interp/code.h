@@ -35,6 +35,9 @@ struct OpInfo {
 extern const OpInfo kOpInfo[static_cast<int>(Op::kCount)];
 // Net stack effect of an instruction on its fall-through path.
 int stack_effect(Op op, uint32_t arg);
+// Net stack effect on the jump path of a kJumps instruction (FOR_ITER: -1 as it pops the
+// iterator; JUMP_IF_*_OR_POP: 0 as the value stays; others as stack_effect).
+int jump_stack_effect(Op op, uint32_t arg);
 
 inline constexpr uint32_t encode(Op op, uint32_t arg) { return static_cast<uint32_t>(op) | (arg << 8); }
 inline constexpr Op decode_op(uint32_t word) { return static_cast<Op>(word & 0xFF); }
@@ -71,6 +74,20 @@ enum CodeFlags : uint32_t {
 
 extern Type code_type;
 
+// Layout conventions the compiler guarantees (as CPython 3.11):
+//   - localsplus_names: [0, argcount) positional parameters (positional-only first), then
+//     kwonlyargcount keyword-only parameters, then `*args` if kCoVarargs, then `**kwargs` if
+//     kCoVarkeywords, then the other fast locals; then ncells cell names; then nfrees free
+//     variable names (the order of the closure tuple MAKE_FUNCTION receives).
+//   - A parameter that is also a cell keeps its local slot (the argument lands there) and has
+//     a cell slot; cell2arg maps the cell to the parameter, and only DEREF ops touch it.
+//   - Function code (kCoOptimized): consts[0] is the docstring (a str) or None. Class bodies
+//     and modules store their docstring as `__doc__` instead.
+//   - Class bodies: flags lack kCoNewLocals/kCoOptimized (LOAD_NAME/STORE_NAME on the class
+//     namespace); they return the `__class__` cell (also stored as `__classcell__` in the
+//     namespace) when a method uses `super()`/`__class__`, else None.
+//   - Comprehensions and generator expressions are functions taking one positional argument
+//     `.0` (the iterator of the outermost iterable).
 struct CodeObject : Object {
     std::vector<uint32_t> code;
     std::vector<Position> positions;  // one per code word
@@ -96,5 +113,7 @@ struct CodeObject : Object {
 };
 
 RefT<CodeObject> new_code();
+// Readies code_type (idempotent; new_code() calls it too).
+void init_code_type();
 
 }  // namespace toy
