@@ -66,6 +66,9 @@ while IFS= read -r script; do
     rm -f "$stem.err.raw"
     [[ -s "$stem.err" ]] || rm -f "$stem.err"
     if ((code != 0)); then echo "$code" > "$stem.code"; else rm -f "$stem.code"; fi
+    if ((code == 0)) && [[ -f "$stem.err" ]]; then
+        echo "regen: note: $rel exited 0 but wrote to stderr (warning?)" >&2
+    fi
     if ((code == 124)); then echo "regen: $rel timed out" >&2; fi
     n=$((n + 1))
 done < <(find "$here" -name '*.toy' ! -name 'mod_*' | LC_ALL=C sort)
