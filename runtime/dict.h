@@ -52,4 +52,34 @@ inline bool is_dict(Value v) {
                              type_has(v.as_object()->type, kDictSubclass));
 }
 
+// --- added by containers (compatible extensions) -------------------------------------------
+// Layout note: `index` and `entries` share one allocation (index first); `capacity` is the
+// number of usable entries (2/3 of index_size). Never free them yourself.
+extern Type dict_keys_type, dict_values_type, dict_items_type;
+extern Type dict_keyiterator_type, dict_valueiterator_type, dict_itemiterator_type;
+extern Type dict_reversekeyiterator_type, dict_reversevalueiterator_type,
+    dict_reverseitemiterator_type;
+void init_dict_type();
+inline bool is_exact_dict(Value v) { return v.is_object() && v.as_object()->type == &dict_type; }
+// Lookups and stores with a precomputed hash (hash must equal hash(key)).
+Value dict_get_known_hash(Dict* d, Value key, int64_t hash);  // borrowed; null: missing/error
+bool dict_set_known_hash(Dict* d, Value key, int64_t hash, Value value);
+int dict_contains(Dict* d, Value key);  // 1, 0, -1 on error
+// dict.pop(key[, default]): `deflt` null raises KeyError(key) when missing.
+Ref dict_pop(Dict* d, Value key, Value deflt);
+// dict_next that also yields the stored hash.
+bool dict_next_hash(Dict* d, int64_t* pos, Value* key, Value* value, int64_t* hash);
+// CPython's PyDict_Merge: `b` a mapping (a dict, or anything with keys() and []).
+// override 0: keep existing keys; 1: replace; 2: raise KeyError(key) on a duplicate (used by
+// the VM's DICT_MERGE to report "got multiple values for keyword argument").
+bool dict_merge(Dict* a, Value b, int override);
+// dict.update(arg): a mapping, or an iterable of key/value pairs (CPython's messages).
+bool dict_update_arg(Dict* d, Value arg);
+// A new list of the keys / values / (key, value) tuples.
+Ref dict_keys_list(Dict* d);
+Ref dict_values_list(Dict* d);
+Ref dict_items_list(Dict* d);
+// Raises KeyError(key) (the key itself as the exception's argument). Returns null.
+Ref set_key_error(Value key);
+
 }  // namespace toy

@@ -8,6 +8,8 @@
 namespace toy {
 
 extern Type list_type;
+extern Type list_iterator_type;          // "list_iterator"
+extern Type list_reverseiterator_type;   // "list_reverseiterator"
 
 struct List : Object {
     Value* items = nullptr;  // owned values, `size` of them, capacity `capacity`
@@ -28,5 +30,21 @@ inline bool is_list(Value v) {
 inline bool is_exact_list(Value v) { return v.is_object() && v.as_object()->type == &list_type; }
 // Sorts in place (stable, Timsort semantics via std::stable_sort); key may be null.
 bool list_sort(List* l, Value key, bool reverse);
+
+// --- added by containers (compatible extensions) -------------------------------------------
+void init_list_type();
+// list(iterable): a new list.
+Ref sequence_list(Value iterable);
+// Resizes to exactly `n` items (new slots are null and must be filled; dropped items are
+// NOT decref'd: callers move them out first). False on MemoryError.
+bool list_resize(List* l, int64_t n);
+bool list_insert(List* l, int64_t where, Value v);  // increfs; where clamped like list.insert
+// Iterator over a list, tolerant of mutation. Public layout so the VM can step it inline:
+// yield seq->items[index++] while index < seq->size, else drop seq.
+struct ListIter : Object {
+    List* seq;  // owned; null when exhausted
+    int64_t index;
+};
+Ref list_iter(Value l);
 
 }  // namespace toy
