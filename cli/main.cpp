@@ -1,0 +1,294 @@
+// main.cpp: the `toy` command, the first embedder. It uses only what the embedding API offers
+// (interpreter creation and set-up, compiling and running a module, printing an exception);
+// issue 7 turns these into the public include/toy/ API.
+//
+//   toy FILE [ARGS...]     run a script (sys.argv[0] = FILE, sys.path[0] = its folder)
+//   toy -c CODE [ARGS...]  run CODE (sys.argv[0] = '-c')
+//   toy - [ARGS...]        run the program read from stdin (sys.argv[0] = '-')
+//   toy --dis FILE         print the disassembly of FILE's code
+//   toy --version, toy --help
+//
+// Exit status: 0; 1 after an uncaught exception (traceback on stderr) or a syntax error;
+// sys.exit(n): n (None: 0; another object: printed to stderr, 1); 130 after an uncaught
+// KeyboardInterrupt; 120 if flushing stdout fails at exit; 2 for a usage error or a script
+// that cannot be opened.
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "interp/compiler.h"
+#if __has_include("interp/disasm.h")  // until the front end commits it
+#include "interp/disasm.h"
+#define TOY_HAVE_DISASM 1
+#endif
+#include "interp/traceback.h"
+#include "runtime/abstract.h"
+#include "runtime/errors.h"
+#include "runtime/int.h"
+#include "runtime/interpreter.h"
+#include "runtime/module.h"
+#include "runtime/str.h"
+#include "stdlib/io.h"
+#include "stdlib/registry.h"
+
+namespace {
+
+constexpr const char* kVersionText = "Toy 0.1.0 (Python 3.11 language subset)\n";
+constexpr const char* kUsage =
+    "usage: toy [option] ... [-c cmd | file | -] [arg] ...\n"
+    "Options:\n"
+    "  -c cmd     program passed in as string (terminates option list)\n"
+    "  -h, --help print this help message and exit\n"
+    "  -V, --version\n"
+    "             print the Toy version number and exit\n"
+    "  --dis file print the bytecode of file and exit\n"
+    "Arguments:\n"
+    "  file       program read from script file\n"
+    "  -          program read from stdin\n"
+    "  arg ...    arguments passed to program in sys.argv[1:]\n"
+    "Environment:\n"
+    "  TOYPATH    ':'-separated list of folders prefixed to the module search path\n";
+
+void write_fd(int fd, std::string_view s) {
+    while (!s.empty()) {
+        ssize_t w = ::write(fd, s.data(), s.size());
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return;
+        }
+        s.remove_prefix(static_cast<size_t>(w));
+    }
+}
+
+bool read_all_fd(int fd, std::string* out) {
+    char buf[65536];
+    for (;;) {
+        ssize_t r = ::read(fd, buf, sizeof buf);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            return false;
+        }
+        if (r == 0) return true;
+        out->append(buf, static_cast<size_t>(r));
+    }
+}
+
+bool read_file(const std::string& path, std::string* out, int* err) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        *err = errno;
+        return false;
+    }
+    bool ok = read_all_fd(fd, out);
+    *err = errno;
+    ::close(fd);
+    return ok;
+}
+
+std::string absolute_path(const std::string& path) {
+    char buf[PATH_MAX];
+    if (::realpath(path.c_str(), buf)) return buf;
+    if (!path.empty() && path[0] == '/') return path;
+    if (::getcwd(buf, sizeof buf)) return std::string(buf) + "/" + path;
+    return path;
+}
+
+std::string dir_of(const std::string& abs) {
+    size_t slash = abs.rfind('/');
+    if (slash == std::string::npos) return ".";
+    if (slash == 0) return "/";
+    return abs.substr(0, slash);
+}
+
+// The exit status for an uncaught SystemExit, printing a non-integer code as CPython does.
+int system_exit_status(toy::Value exc) {
+    using namespace toy;
+    Ref code = getattr(exc, intern("code"));
+    if (!code) {
+        clear_error();
+        return 1;
+    }
+    if (code.get().is_none()) return 0;
+    if (is_int(code.get())) {
+        int64_t n;
+        if (!int_value(code.get(), &n)) {
+            clear_error();
+            return -1;
+        }
+        return static_cast<int>(n);
+    }
+    Ref s = str(code.get());
+    if (!s) {
+        clear_error();
+        return 1;
+    }
+    std::string text(static_cast<Str*>(s.obj())->view());
+    text += '\n';
+    write_stderr(text);
+    return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace toy;
+    enum class Mode { kFile, kCommand, kStdin, kDis } mode = Mode::kStdin;
+    std::string source_arg;  // file path or command text
+    int first_arg = argc;    // index of sys.argv[1]
+    std::vector<std::string> sys_argv;
+
+    int i = 1;
+    for (; i < argc; ++i) {
+        std::string_view a = argv[i];
+        if (a == "--version" || a == "-V") {
+            write_fd(1, kVersionText);
+            return 0;
+        }
+        if (a == "--help" || a == "-h" || a == "-?") {
+            write_fd(1, kUsage);
+            return 0;
+        }
+        if (a == "--dis") {
+            if (i + 1 >= argc) {
+                write_fd(2, "Argument expected for the --dis option\n");
+                write_fd(2, kUsage);
+                return 2;
+            }
+            mode = Mode::kDis;
+            source_arg = argv[i + 1];
+            first_arg = i + 2;
+            sys_argv.push_back(source_arg);
+            break;
+        }
+        if (a == "-c") {
+            if (i + 1 >= argc) {
+                write_fd(2, "Argument expected for the -c option\n");
+                write_fd(2, "usage: toy [option] ... [-c cmd | file | -] [arg] ...\n"
+                            "Try `toy -h' for more information.\n");
+                return 2;
+            }
+            mode = Mode::kCommand;
+            source_arg = argv[i + 1];
+            sys_argv.push_back("-c");
+            first_arg = i + 2;
+            break;
+        }
+        if (a.size() > 2 && a[0] == '-' && a[1] == 'c') {  // -cCODE
+            mode = Mode::kCommand;
+            source_arg = std::string(a.substr(2));
+            sys_argv.push_back("-c");
+            first_arg = i + 1;
+            break;
+        }
+        if (a == "-") {
+            mode = Mode::kStdin;
+            sys_argv.push_back("-");
+            first_arg = i + 1;
+            break;
+        }
+        if (a == "--") {
+            continue;
+        }
+        if (!a.empty() && a[0] == '-') {
+            std::string msg = "Unknown option: " + std::string(a) + "\n";
+            msg += "usage: toy [option] ... [-c cmd | file | -] [arg] ...\n"
+                   "Try `toy -h' for more information.\n";
+            write_fd(2, msg);
+            return 2;
+        }
+        mode = Mode::kFile;
+        source_arg = argv[i];
+        sys_argv.push_back(source_arg);
+        first_arg = i + 1;
+        break;
+    }
+    if (sys_argv.empty()) sys_argv.push_back("");
+    for (int k = first_arg; k < argc; ++k) sys_argv.push_back(argv[k]);
+
+    // Read the program before creating anything.
+    std::string source;
+    std::string filename;
+    std::string script_dir;
+    if (mode == Mode::kFile || mode == Mode::kDis) {
+        int err = 0;
+        if (!read_file(source_arg, &source, &err)) {
+            std::string msg = fmt::format("{}: can't open file '{}': [Errno {}] {}\n", argv[0],
+                                          absolute_path(source_arg), err, strerror(err));
+            write_fd(2, msg);
+            return 2;
+        }
+        filename = source_arg;
+        script_dir = dir_of(absolute_path(source_arg));
+    } else if (mode == Mode::kCommand) {
+        source = source_arg;
+        filename = "<string>";
+    } else {
+        if (!read_all_fd(0, &source)) {
+            write_fd(2, "toy: can't read the program from stdin\n");
+            return 2;
+        }
+        filename = "<stdin>";
+    }
+
+    Interpreter* interp = new_interpreter();
+    if (!interp) {
+        write_fd(2, "toy: cannot create the interpreter\n");
+        return 1;
+    }
+    InterpreterConfig config;
+    config.argv = sys_argv;
+    config.script_dir = script_dir;
+    if (!setup_interpreter(interp, config)) {
+        Ref e = fetch_error();
+        if (e) print_exception(e.get());
+        write_fd(2, "toy: interpreter set-up failed\n");
+        return 1;
+    }
+
+    int status = 0;
+    if (mode == Mode::kDis) {
+        RefT<CodeObject> code = compile_source(source, filename, CompileMode::kExec);
+        if (!code) {
+            Ref e = fetch_error();
+            print_exception(e.get());
+            status = 1;
+        } else {
+#ifdef TOY_HAVE_DISASM
+            std::string text = disassemble(code.get());
+            write_fd(1, text);
+#else
+            write_fd(2, "toy: --dis is not available in this build\n");
+            status = 2;
+#endif
+        }
+    } else {
+        // __file__ is the path as given, as CPython 3.11 does for a script argument.
+        RefT<Module> main_module =
+            create_module_in_sys("__main__", mode == Mode::kFile ? filename : "");
+        Ref result;
+        if (main_module) result = exec_module_source(main_module.get(), source, filename);
+        if (!result) {
+            Ref e = fetch_error();
+            if (e && isinstance(e.get(), Value::object(&exc::SystemExit))) {
+                status = system_exit_status(e.get());
+            } else if (e) {
+                print_exception(e.get());
+                status = isinstance(e.get(), Value::object(&exc::KeyboardInterrupt)) ? 130 : 1;
+            } else {
+                status = 1;
+            }
+            clear_error();
+        }
+    }
+    if (!flush_std_streams() && status == 0) status = 120;
+    delete_interpreter(interp);
+    return status;
+}

@@ -1,0 +1,113 @@
+// registry.cpp: interpreter set-up and the table of native modules (see registry.h).
+#include "stdlib/registry.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <mutex>
+
+#include "interp/vm.h"
+#include "runtime/abstract.h"
+#include "runtime/dict.h"
+#include "runtime/errors.h"
+#include "runtime/interpreter.h"
+#include "runtime/module.h"
+#include "runtime/str.h"
+#include "runtime/thread_state.h"
+#include "stdlib/builtins_internal.h"
+#include "stdlib/io.h"
+#include "stdlib/structseq.h"
+#include "stdlib/util.h"
+
+namespace toy {
+
+void init_callable_iterator_type();
+void init_sys_types();
+void init_time_types();
+
+const NativeModuleDef kNativeModules[] = {
+    {"math", create_math_module},
+    {"time", create_time_module},
+    {nullptr, nullptr},
+};
+
+void init_stdlib_types() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        init_io_types();
+        init_callable_iterator_type();
+        init_simple_namespace_type();
+        init_sys_types();
+        init_time_types();
+    });
+}
+
+bool setup_interpreter(Interpreter* interp, const InterpreterConfig& config) {
+    runtime_init();
+    vm_init();
+    init_stdlib_types();
+    interp->argv = config.argv;
+    if (interp->argv.empty()) interp->argv.push_back("");
+    interp->path.clear();
+    interp->path.push_back(config.script_dir);
+    if (config.use_toypath) {
+        if (const char* tp = std::getenv("TOYPATH")) {
+            std::string_view rest = tp;
+            while (!rest.empty()) {
+                size_t colon = rest.find(':');
+                std::string_view entry = rest.substr(0, colon);
+                if (!entry.empty()) interp->path.emplace_back(entry);
+                if (colon == std::string_view::npos) break;
+                rest.remove_prefix(colon + 1);
+            }
+        }
+    }
+    if (!interp->modules) {
+        RefT<Dict> mods = new_dict();
+        if (!mods) return false;
+        interp->modules = mods.release();
+    }
+    RefT<Module> builtins = create_builtins_module();
+    if (!builtins) return false;
+    if (interp->builtins) decref(interp->builtins);
+    interp->builtins = builtins->dict;
+    incref(interp->builtins);
+    if (!dict_set_str(interp->modules, TOY_NAME(builtins), builtins.value())) return false;
+    RefT<Module> sys = create_sys_module();
+    if (!sys) return false;
+    if (!dict_set_str(interp->modules, TOY_NAME(sys), sys.value())) return false;
+    if (interp->sys) decref(interp->sys);
+    interp->sys = sys.release();
+    return true;
+}
+
+bool flush_std_streams() {
+    bool ok = true;
+    for (Str* name : {TOY_NAME(stdout), TOY_NAME(stderr)}) {
+        Value f = sys_attr(name);
+        if (f.is_null() || f.is_none()) continue;
+        Ref keep = Ref::borrow(f);
+        if (!flush_file(f)) {
+            // CPython: "Exception ignored ... BrokenPipeError" and exit status 120.
+            clear_error();
+            if (name == TOY_NAME(stdout)) ok = false;
+        }
+    }
+    return ok;
+}
+
+void write_stderr(std::string_view text) {
+    Value f = sys_attr(TOY_NAME(stderr));
+    if (!f.is_null() && !f.is_none()) {
+        Ref keep = Ref::borrow(f);
+        if (write_to(f, text) && flush_file(f)) return;
+        clear_error();
+    }
+    while (!text.empty()) {
+        ssize_t w = ::write(2, text.data(), text.size());
+        if (w <= 0) return;
+        text.remove_prefix(static_cast<size_t>(w));
+    }
+}
+
+}  // namespace toy
