@@ -18,4 +18,14 @@ int set_contains(Value set, Value key);  // -1 on error
 bool set_update(Value set, Value iterable);
 int64_t set_size(Value set);
 
+// --- added by containers (compatible extensions) -------------------------------------------
+extern Type set_iterator_type;  // "set_iterator"
+void init_set_type();
+bool set_discard(Value set, Value key);  // false on error; missing keys are fine
+// Iteration in table order: `pos` starts at 0. Borrowed key; hash may be null.
+bool set_next_item(Value set, int64_t* pos, Value* key, int64_t* hash);
+bool is_set_like(Value v);  // a set or frozenset (or a subclass instance)
+// set(iterable) / frozenset(iterable) of the given type (iterable may be null: empty).
+Ref set_from_iterable(Type* type, Value iterable);
+
 }  // namespace toy
