@@ -1179,16 +1179,6 @@ void init_set_type() {
     t->init = set_init;
     type_ready(t, &object_type);
 
-    Type* f = &frozenset_type;
-    f->name = "frozenset";
-    f->basic_size = sizeof(Set);
-    f->flags |= kBaseType | kImmutableType;
-    f->methods = frozenset_methods;
-    fill_set_slots(f);
-    f->hash = frozenset_hash;
-    f->new_ = frozenset_new;
-    type_ready(f, &object_type);
-
     Type* it = &set_iterator_type;
     it->name = "set_iterator";
     it->basic_size = sizeof(SetIter);
@@ -1198,6 +1188,18 @@ void init_set_type() {
     it->iter = iter_self;
     it->next = set_iter_next;
     type_ready(it, &object_type);
+}
+
+void init_frozenset_type() {
+    Type* f = &frozenset_type;
+    f->name = "frozenset";
+    f->basic_size = sizeof(Set);
+    f->flags |= kBaseType | kImmutableType;
+    f->methods = frozenset_methods;
+    fill_set_slots(f);
+    f->hash = frozenset_hash;
+    f->new_ = frozenset_new;
+    type_ready(f, &object_type);
 }
 
 }  // namespace toy

@@ -20,7 +20,8 @@ int64_t set_size(Value set);
 
 // --- added by containers (compatible extensions) -------------------------------------------
 extern Type set_iterator_type;  // "set_iterator"
-void init_set_type();
+void init_set_type();        // set and set_iterator
+void init_frozenset_type();
 bool set_discard(Value set, Value key);  // false on error; missing keys are fine
 // Iteration in table order: `pos` starts at 0. Borrowed key; hash may be null.
 bool set_next_item(Value set, int64_t* pos, Value* key, int64_t* hash);
