@@ -7,6 +7,10 @@
 
 namespace toy {
 
+namespace ast {
+struct Module;
+}
+
 enum class CompileMode { kExec, kEval, kSingle };
 
 // Parses and compiles. Returns null with a SyntaxError (or IndentationError/TabError)
@@ -14,5 +18,10 @@ enum class CompileMode { kExec, kEval, kSingle };
 // end_offset. Uses the runtime (to build constants), so the caller holds the GIL.
 RefT<CodeObject> compile_source(std::string_view source, std::string_view filename,
                                 CompileMode mode);
+
+// Compiles an already parsed module (the AST must come from `source`, which is only used to
+// show the offending line of a SyntaxError). For tests and tools; same errors as above.
+RefT<CodeObject> compile_ast(ast::Module* mod, std::string_view source, std::string_view filename,
+                             CompileMode mode);
 
 }  // namespace toy
