@@ -288,6 +288,7 @@ int main(int argc, char** argv) {
             clear_error();
         }
     }
+    finalize_modules();
     if (!flush_std_streams() && status == 0) status = 120;
     delete_interpreter(interp);
     return status;

@@ -10,13 +10,13 @@
 
 #include "interp/vm.h"
 #include "runtime/abstract.h"
-#include "stdlib/pending.h"
+#include "runtime/bytes.h"
 #include "runtime/dict.h"
 #include "runtime/errors.h"
 #include "runtime/float.h"
 #include "runtime/int.h"
 #include "runtime/interpreter.h"
-#include "stdlib/pending.h"
+#include "runtime/iterators.h"
 #include "runtime/list.h"
 #include "runtime/misc_types.h"
 #include "runtime/module.h"
@@ -99,6 +99,8 @@ Ref builtin_print(Value, CallArgs a) {
     }
     if (sep.is_none()) sep = Value::null();
     if (end.is_none()) end = Value::null();
+    // str() of an argument may run Toy code that rebinds sys.stdout: keep the file alive.
+    Ref keep = Ref::borrow(file);
 
     if (file.is_object() && file.as_object()->type == &textio_type) {
         // Fast path: format everything into one buffer, one append to the file's buffer.
@@ -123,16 +125,9 @@ Ref builtin_print(Value, CallArgs a) {
             std::string_view s = detail::str_view(end);
             buf.append(s.data(), s.data() + s.size());
         }
-        // str() of an argument may have run Toy code that replaced or closed the file: the
-        // file value is borrowed from the caller or sys, and is still alive here (sys holds
-        // it, or the caller's argument does) unless sys.stdout was reassigned, so re-check.
-        if (a.npos > 0 && !(file.is_object() && file.as_object()->type == &textio_type)) {
-            return raise(&exc::RuntimeError, "lost sys.stdout");
-        }
         if (!write_to(file, std::string_view(buf.data(), buf.size()))) return nullptr;
     } else {
         // General path: one write() call per piece, as CPython does.
-        Ref keep = Ref::borrow(file);
         for (size_t i = 0; i < a.npos; ++i) {
             if (i > 0) {
                 if (sep.is_null()) {

@@ -4,7 +4,7 @@
 #include "interp/compiler.h"
 #include "interp/vm.h"
 #include "runtime/abstract.h"
-#include "stdlib/pending.h"
+#include "runtime/bytes.h"
 #include "runtime/dict.h"
 #include "runtime/errors.h"
 #include "runtime/interpreter.h"

@@ -44,7 +44,6 @@ Ref builtin_any(Value self, CallArgs a);
 Ref builtin_all(Value self, CallArgs a);
 Ref builtin_iter(Value self, CallArgs a);
 Ref builtin_next(Value self, CallArgs a);
-extern Type callable_iterator_type;
 
 // builtins_exec.cpp
 Ref builtin_exec(Value self, CallArgs a);

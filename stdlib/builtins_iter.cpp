@@ -3,10 +3,11 @@
 #include <cmath>
 
 #include "runtime/abstract.h"
-#include "stdlib/pending.h"
+#include "runtime/bytes.h"
 #include "runtime/errors.h"
 #include "runtime/float.h"
 #include "runtime/int.h"
+#include "runtime/iterators.h"
 #include "runtime/list.h"
 #include "runtime/str.h"
 #include "runtime/tuple.h"
@@ -18,8 +19,6 @@ namespace toy {
 using detail::check_positional;
 using detail::one_arg;
 using detail::unpack_args;
-
-Type callable_iterator_type;
 
 Ref builtin_sorted(Value, CallArgs a) {
     if (!check_positional("sorted", a.npos, 1, 1)) return nullptr;
@@ -261,70 +260,10 @@ Ref builtin_all(Value, CallArgs a) {
     }
 }
 
-// ---- iter(callable, sentinel) -----------------------------------------------------------------
-
-namespace {
-
-struct CallableIterator : Object {
-    Value callable;  // owned; null once exhausted
-    Value sentinel;  // owned
-};
-
-void calliter_dealloc(Object* o) {
-    auto* c = static_cast<CallableIterator*>(o);
-    decref(c->callable);
-    decref(c->sentinel);
-    object_free(c, sizeof(CallableIterator));
-}
-
-Ref calliter_iter(Value self) { return Ref::borrow(self); }
-
-Ref calliter_next(Value self) {
-    auto* c = self.as<CallableIterator>();
-    if (c->callable.is_null()) return nullptr;
-    Ref r = call(c->callable, {});
-    if (!r) {
-        if (error_matches(&exc::StopIteration)) {
-            clear_error();
-            Value f = c->callable;
-            c->callable = Value::null();
-            decref(f);
-        }
-        return nullptr;
-    }
-    int e = eq(r.get(), c->sentinel);
-    if (e < 0) return nullptr;
-    if (e) {
-        Value f = c->callable;
-        c->callable = Value::null();
-        decref(f);
-        return nullptr;
-    }
-    return r;
-}
-
-}  // namespace
-
-void init_callable_iterator_type() {
-    callable_iterator_type.name = "callable_iterator";
-    callable_iterator_type.basic_size = sizeof(CallableIterator);
-    callable_iterator_type.dealloc = calliter_dealloc;
-    callable_iterator_type.iter = calliter_iter;
-    callable_iterator_type.next = calliter_next;
-    type_ready(&callable_iterator_type, &object_type);
-}
-
 Ref builtin_iter(Value, CallArgs a) {
     if (!unpack_args("iter", a, 1, 2)) return nullptr;
     if (a.npos == 1) return get_iter(a.args[0]);
-    if (!is_callable(a.args[0])) return raise(&exc::TypeError, "iter(v, w): v must be callable");
-    auto* c = new_object<CallableIterator>(&callable_iterator_type, 0);
-    if (!c) return nullptr;
-    c->callable = a.args[0];
-    c->sentinel = a.args[1];
-    incref(c->callable);
-    incref(c->sentinel);
-    return Ref::steal(c);
+    return new_callable_iter(a.args[0], a.args[1]);
 }
 
 Ref builtin_next(Value, CallArgs a) {

@@ -9,7 +9,7 @@
 #include <cstring>
 
 #include "runtime/abstract.h"
-#include "stdlib/pending.h"
+#include "runtime/bytes.h"
 #include "runtime/errors.h"
 #include "runtime/int.h"
 #include "runtime/list.h"

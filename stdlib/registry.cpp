@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <mutex>
+#include <vector>
 
 #include "interp/vm.h"
 #include "runtime/abstract.h"
@@ -21,7 +22,6 @@
 
 namespace toy {
 
-void init_callable_iterator_type();
 void init_sys_types();
 void init_time_types();
 
@@ -35,7 +35,6 @@ void init_stdlib_types() {
     static std::once_flag once;
     std::call_once(once, [] {
         init_io_types();
-        init_callable_iterator_type();
         init_simple_namespace_type();
         init_sys_types();
         init_time_types();
@@ -94,6 +93,48 @@ bool flush_std_streams() {
         }
     }
     return ok;
+}
+
+namespace {
+
+void clear_module_dict(Dict* d) {
+    std::vector<Ref> keys;
+    int64_t pos = 0;
+    Value k, v;
+    while (dict_next(d, &pos, &k, &v)) keys.push_back(Ref::borrow(k));
+    for (int pass = 0; pass < 2; ++pass) {
+        for (Ref& key : keys) {
+            if (!is_str(key.get())) continue;
+            std::string_view name = key.as<Str>()->view();
+            bool single_underscore = name.size() >= 1 && name[0] == '_' &&
+                                     (name.size() < 2 || name[1] != '_');
+            if (pass == 0 ? !single_underscore : (single_underscore || name == "__builtins__")) {
+                continue;
+            }
+            if (dict_get(d, key.get()).is_null()) continue;
+            if (!dict_set(d, key.get(), Value::none())) clear_error();
+        }
+    }
+}
+
+}  // namespace
+
+void finalize_modules() {
+    ThreadState* ts = current_thread();
+    if (!ts || !ts->interp || !ts->interp->modules) return;
+    Dict* modules = ts->interp->modules;
+    std::vector<Ref> mods;
+    int64_t pos = 0;
+    Value k, v;
+    while (dict_next(modules, &pos, &k, &v)) {
+        if (is_str(k) && (k.as<Str>()->view() == "builtins" || k.as<Str>()->view() == "sys")) {
+            continue;
+        }
+        if (v.is_object() && v.as_object()->type == &module_type) mods.push_back(Ref::borrow(v));
+    }
+    for (auto it = mods.rbegin(); it != mods.rend(); ++it) {
+        clear_module_dict(it->as<Module>()->dict);
+    }
 }
 
 void write_stderr(std::string_view text) {

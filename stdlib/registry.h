@@ -40,6 +40,12 @@ struct InterpreterConfig {
 // Returns false if flushing stdout failed (e.g. a closed pipe), as CPython exits 120 then.
 bool flush_std_streams();
 
+// CPython's module finalization at exit: every module except builtins and sys, newest
+// first, has its globals set to None (names starting with one underscore first, then the
+// rest but __builtins__), so that __del__ methods run while builtins and sys still work.
+// delete_interpreter() then frees what is left.
+void finalize_modules();
+
 // Writes text to sys.stderr (to fd 2 if sys.stderr is missing or fails).
 void write_stderr(std::string_view text);
 
