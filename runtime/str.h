@@ -50,4 +50,25 @@ Ref str_concat(Str* a, Str* b);
 // The empty string and the one-character strings for code points < 256 are cached.
 Str* empty_str();
 
+// --- added by text (compatible extensions) ------------------------------------------------
+void init_str_type();
+extern Type str_iterator_type;
+// A one-character string for code point cp (cached, immortal for cp < 256).
+Ref str_from_codepoint(uint32_t cp);
+// builtins chr(i) and ord(c) with CPython's errors (ord accepts str, bytes, bytearray).
+Ref builtin_chr(Value i);
+Ref builtin_ord(Value c);
+// repr(str) exactly as CPython ('...' with quote choice and escapes); ascii() variant too.
+Ref str_repr(Str* s);
+Ref str_ascii_repr(Str* s);       // ascii(s): non-ASCII escaped as \xNN / \uNNNN / \UNNNNNNNN
+std::string ascii_escape(std::string_view utf8);  // for builtins.ascii() of any repr
+// s[i] for a code-point index already normalised to [0, length).
+Ref str_char_at(Str* s, int64_t i);
+// sep.join(iterable) with CPython's "sequence item 0: expected str instance, int found".
+Ref str_join(Str* sep, Value iterable);
+// The str value of a str subclass instance as an exact str (or s itself, increfed, if exact).
+Ref str_exact(Str* s);
+// Byte offset of code point index i (0 <= i <= length). O(1) for ASCII.
+int64_t str_byte_offset(Str* s, int64_t i);
+
 }  // namespace toy
