@@ -1,0 +1,37 @@
+// traceback.h: traceback objects and printing exceptions in CPython 3.11's format.
+//
+// A traceback entry is added for each frame an exception passes through (the VM's error
+// path). The chain starts at the outermost frame (tb_next goes towards the raise point), as
+// CPython's. Frames live on the thread stack and die before the traceback is printed, so an
+// entry keeps what printing needs: the code object and the instruction.
+#pragma once
+
+#include <string>
+
+#include "interp/code.h"
+#include "runtime/type.h"
+
+namespace toy {
+
+extern Type traceback_type;
+
+struct Traceback : Object {
+    Value next;         // owned: tb_next (a Traceback) or null
+    CodeObject* code;   // owned
+    uint32_t lasti;     // tb_lasti (a word offset)
+    int32_t lineno;     // tb_lineno
+};
+
+// Prepends an entry for (code, lasti) to the traceback of exception `exc` (the VM calls it
+// for each frame an exception leaves or is raised in). False on MemoryError.
+bool traceback_add(Value exc, CodeObject* code, uint32_t lasti);
+
+// Writes the exception with its traceback and its chained causes/contexts to sys.stderr
+// (fd 2 when sys.stderr is missing or fails), as CPython 3.11's default excepthook.
+void print_exception(Value exc);
+// The same text, as a string (used by print_exception and tests).
+std::string format_exception(Value exc);
+
+void init_traceback_type();
+
+}  // namespace toy
