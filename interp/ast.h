@@ -110,6 +110,7 @@ struct Constant : Expr {
     std::string big;      // Int too large for int64: its decimal digits (big ints come later)
     double f = 0;         // Float, or the imaginary part of Complex
     std::string s;        // Str (UTF-8) or Bytes (raw)
+    bool kind_u = false;  // added by parser: the literal had a 'u' prefix (CPython's kind='u')
 };
 struct Attribute : Expr { Attribute() : Expr(ExprKind::Attribute) {} Expr* value; std::string attr; Ctx ctx = Ctx::Load; };
 struct Subscript : Expr { Subscript() : Expr(ExprKind::Subscript) {} Expr* value; Expr* slice; Ctx ctx = Ctx::Load; };

@@ -1,0 +1,989 @@
+// parser.cpp: the entry point, token buffer, error reporting and statements.
+#include <fmt/format.h>
+
+#include <cstring>
+
+#include "interp/parser_impl.h"
+
+namespace toy {
+
+namespace detail {
+
+Parser::Parser(std::string_view src, ParseMode mode, Arena& arena, SyntaxErrorInfo* err)
+    : lex_(src), mode_(mode), arena_(arena), err_(err) {
+}
+
+Parser::Parser(std::string_view src, uint32_t begin, uint32_t end, int line, uint32_t line_start,
+               Arena& arena, SyntaxErrorInfo* err, int depth)
+    : lex_(src, begin, end, line, line_start), mode_(ParseMode::kEval), arena_(arena), err_(err),
+      fstring_(true), depth_(depth) {}
+
+void Parser::fill() {
+    if (!toks_.empty() && (toks_.back().kind == Tok::EndMarker || toks_.back().kind == Tok::Error)) {
+        toks_.push_back(toks_.back());
+        return;
+    }
+    toks_.push_back(lex_.next());
+}
+
+// ---- errors -----------------------------------------------------------------------------------
+
+std::nullptr_t Parser::error_at(int line, int col, int end_line, int end_col, std::string msg,
+                                std::string_view kind) {
+    if (failed_) return nullptr;
+    failed_ = true;
+    if (fstring_) msg = "f-string: " + msg;
+    // CPython shows the line with its newline when it is the tokenizer's current line,
+    // without it for an earlier line.
+    int cur = toks_.empty() ? line : toks_.back().line;
+    if (!toks_.empty() && toks_.back().kind == Tok::Error) cur = lex_.current_line();
+    lex_.make_error(err_, kind, std::move(msg), line, col, end_line, end_col, line >= cur);
+    return nullptr;
+}
+
+std::nullptr_t Parser::error_tok(const Token& t, std::string msg, std::string_view kind) {
+    if (t.kind == Tok::Error) return generic_error();
+    return error_at(t.line, t.col, t.end_line, t.end_col, std::move(msg), kind);
+}
+
+std::nullptr_t Parser::error_node(const Node* n, std::string msg, std::string_view kind) {
+    return error_at(n->loc.line, n->loc.col, n->loc.end_line, n->loc.end_col, std::move(msg), kind);
+}
+
+std::nullptr_t Parser::error_range(const Node* a, const Node* b, std::string msg) {
+    return error_at(a->loc.line, a->loc.col, b->loc.end_line, b->loc.end_col, std::move(msg));
+}
+
+std::nullptr_t Parser::error_last(std::string msg) {
+    if (failed_) return nullptr;
+    const Token& t = toks_.empty() ? peek() : toks_.back();
+    if (t.kind == Tok::Error) return generic_error();
+    return error_tok(t, std::move(msg));
+}
+
+std::nullptr_t Parser::generic_error() {
+    if (failed_) return nullptr;
+    if (toks_.empty()) peek();
+    const Token& t = toks_.back();
+    if (t.kind == Tok::Error) {
+        failed_ = true;
+        tok_error_ = true;
+        *err_ = lex_.error();
+        if (fstring_) err_->msg = "f-string: " + err_->msg;
+        return nullptr;
+    }
+    if (t.kind == Tok::Indent) {
+        // CPython's caret sits on the last character of the indentation.
+        error_at(t.line, t.col - 1, t.line, -1, "unexpected indent", "IndentationError");
+        err_->end_col = -1;
+        return nullptr;
+    }
+    if (t.kind == Tok::Dedent) {
+        error_at(t.line, t.col - 1, t.line, -1, "unexpected unindent", "IndentationError");
+        err_->end_col = -1;
+        return nullptr;
+    }
+    return error_tok(t, "invalid syntax");
+}
+
+void Parser::too_deep() {
+    if (failed_) return;
+    const Token& t = peek();
+    error_tok(t, "too many nested parentheses");
+}
+
+// After a parser error: CPython tokenizes the rest of the input, and a tokenizer error
+// found there replaces the parser's error.
+void Parser::finish_error() {
+    if (!failed_ || tok_error_ || fstring_) return;
+    int err_line = toks_.empty() ? 0 : toks_.back().line;
+    if (toks_.empty() || toks_.back().kind == Tok::EndMarker || toks_.back().kind == Tok::Error) return;
+    for (;;) {
+        Token t = lex_.next();
+        if (t.kind == Tok::EndMarker) return;
+        if (t.kind == Tok::Error) {
+            if (lex_.eof_in_brackets()) {
+                // Only reported if the unclosed bracket is before the error's line.
+                const auto& b = lex_.brackets();
+                if (!b.empty() && err_line > b.back().line) *err_ = lex_.error();
+                return;
+            }
+            const std::string& m = lex_.error().msg;
+            bool soft = lex_.error().kind != "SyntaxError" ||
+                        m == "unexpected character after line continuation character" ||
+                        m == "unexpected EOF while parsing";
+            if (!soft) *err_ = lex_.error();
+            return;
+        }
+    }
+}
+
+bool Parser::expect(Tok t) {
+    if (accept(t)) return true;
+    generic_error();
+    return false;
+}
+
+bool Parser::expect_forced(Tok t) {
+    if (accept(t)) return true;
+    const Token& cur = peek();
+    if (cur.kind == Tok::Error) {
+        generic_error();
+        return false;
+    }
+    error_tok(cur, fmt::format("expected '{}'", tok_spelling(t)));
+    return false;
+}
+
+// ---- module -----------------------------------------------------------------------------------
+
+Module* Parser::parse_module() {
+    Module* m = arena_.make<Module>(Loc{});
+    if (mode_ == ParseMode::kEval) {
+        while (at(Tok::Newline)) advance();
+        Expr* e = parse_star_expressions();
+        if (!e) return nullptr;
+        while (at(Tok::Newline)) advance();
+        if (!at(Tok::EndMarker)) return generic_error();
+        ExprStmt* s = arena_.make<ExprStmt>(e->loc);
+        s->value = e;
+        m->body.push_back(s);
+        return m;
+    }
+    if (!parse_statements(m->body)) return nullptr;
+    if (!at(Tok::EndMarker)) return generic_error();
+    return m;
+}
+
+bool Parser::parse_statements(Body& out) {
+    for (;;) {
+        Tok k = kind();
+        if (k == Tok::EndMarker || k == Tok::Dedent) return true;
+        if (k == Tok::Error) {
+            generic_error();
+            return false;
+        }
+        if (!parse_statement(out)) return false;
+    }
+}
+
+bool Parser::parse_statement(Body& out) {
+    DepthGuard g(this);
+    if (!g.ok) return false;
+    switch (kind()) {
+    case Tok::If: case Tok::While: case Tok::For: case Tok::Try: case Tok::With: case Tok::Def:
+    case Tok::Class: case Tok::At: case Tok::Async: {
+        Stmt* s = parse_compound_stmt();
+        if (!s) return false;
+        out.push_back(s);
+        return true;
+    }
+    default:
+        return parse_simple_stmts(out);
+    }
+}
+
+bool Parser::parse_simple_stmts(Body& out) {
+    for (;;) {
+        Stmt* s = parse_simple_stmt();
+        if (!s) return false;
+        out.push_back(s);
+        if (accept(Tok::Semi)) {
+            if (at(Tok::Newline)) break;
+            continue;
+        }
+        break;
+    }
+    if (!accept(Tok::Newline)) {
+        generic_error();
+        return false;
+    }
+    return true;
+}
+
+// `block` after a ':'.
+bool Parser::parse_block(Body& out, const char* what, int line) {
+    if (accept(Tok::Newline)) {
+        if (!accept(Tok::Indent)) {
+            const Token& t = peek();
+            if (t.kind == Tok::Error) {
+                generic_error();
+                return false;
+            }
+            error_tok(t, fmt::format("expected an indented block after {} on line {}", what, line),
+                      "IndentationError");
+            return false;
+        }
+        if (!parse_statements(out)) return false;
+        if (!accept(Tok::Dedent)) {
+            generic_error();
+            return false;
+        }
+        return true;
+    }
+    return parse_simple_stmts(out);
+}
+
+Stmt* Parser::parse_simple_stmt() {
+    const Token& t = peek();
+    switch (t.kind) {
+    case Tok::Pass: advance(); return arena_.make<Pass>(loc_of(t, t));
+    case Tok::Break: advance(); return arena_.make<Break>(loc_of(t, t));
+    case Tok::Continue: advance(); return arena_.make<Continue>(loc_of(t, t));
+    case Tok::Return: {
+        advance();
+        Return* r = arena_.make<Return>(loc_of(t, t));
+        if (!at(Tok::Newline) && !at(Tok::Semi)) {
+            r->value = parse_star_expressions();
+            if (!r->value) return nullptr;
+            r->loc = loc_of(t, prev());
+        }
+        return r;
+    }
+    case Tok::Raise: {
+        advance();
+        Raise* r = arena_.make<Raise>(loc_of(t, t));
+        if (!at(Tok::Newline) && !at(Tok::Semi)) {
+            r->exc = parse_expression();
+            if (!r->exc) return nullptr;
+            r->loc = loc_of(t, prev());
+            if (accept(Tok::From)) {
+                r->cause = parse_expression();
+                if (!r->cause) return nullptr;
+                r->loc = loc_of(t, prev());
+            }
+        }
+        return r;
+    }
+    case Tok::Global:
+    case Tok::Nonlocal: {
+        advance();
+        std::vector<std::string> names;
+        const Token* last = &t;
+        do {
+            if (!at(Tok::Name)) return generic_error();
+            last = &advance();
+            names.emplace_back(text(*last));
+        } while (accept(Tok::Comma));
+        if (t.kind == Tok::Global) {
+            Global* g = arena_.make<Global>(loc_of(t, *last));
+            g->names = std::move(names);
+            return g;
+        }
+        Nonlocal* g = arena_.make<Nonlocal>(loc_of(t, *last));
+        g->names = std::move(names);
+        return g;
+    }
+    case Tok::Del: {
+        advance();
+        Delete* d = arena_.make<Delete>(loc_of(t, t));
+        if (!parse_del_targets(d->targets)) return nullptr;
+        d->loc = loc_of(t, prev());
+        return d;
+    }
+    case Tok::Assert: {
+        advance();
+        Assert* a = arena_.make<Assert>(loc_of(t, t));
+        a->test = parse_expression();
+        if (!a->test) return nullptr;
+        a->loc = loc_of(t, prev());
+        if (accept(Tok::Comma)) {
+            a->msg = parse_expression();
+            if (!a->msg) return nullptr;
+            a->loc = loc_of(t, prev());
+        }
+        return a;
+    }
+    case Tok::Import: return parse_import();
+    case Tok::From: return parse_from_import();
+    default: return parse_expr_or_assign();
+    }
+}
+
+static bool augassign_op(Tok t, OperatorKind* op) {
+    switch (t) {
+    case Tok::PlusEqual: *op = OperatorKind::Add; return true;
+    case Tok::MinEqual: *op = OperatorKind::Sub; return true;
+    case Tok::StarEqual: *op = OperatorKind::Mult; return true;
+    case Tok::SlashEqual: *op = OperatorKind::Div; return true;
+    case Tok::DoubleSlashEqual: *op = OperatorKind::FloorDiv; return true;
+    case Tok::PercentEqual: *op = OperatorKind::Mod; return true;
+    case Tok::DoubleStarEqual: *op = OperatorKind::Pow; return true;
+    case Tok::LeftShiftEqual: *op = OperatorKind::LShift; return true;
+    case Tok::RightShiftEqual: *op = OperatorKind::RShift; return true;
+    case Tok::AmperEqual: *op = OperatorKind::BitAnd; return true;
+    case Tok::VBarEqual: *op = OperatorKind::BitOr; return true;
+    case Tok::CircumflexEqual: *op = OperatorKind::BitXor; return true;
+    case Tok::AtEqual: *op = OperatorKind::MatMult; return true;
+    default: return false;
+    }
+}
+
+// Is `e` an expression of the bitwise_or level or tighter (what CPython's
+// invalid_named_expression accepts as the left side of a mistaken '=')?
+static bool is_bitwise_or_level(const Expr* e) {
+    switch (e->kind) {
+    case ExprKind::BoolOp: case ExprKind::Compare: case ExprKind::IfExp: case ExprKind::Lambda:
+    case ExprKind::NamedExpr: case ExprKind::Starred: case ExprKind::Yield:
+    case ExprKind::YieldFrom:
+        return false;
+    case ExprKind::UnaryOp: return static_cast<const UnaryOp*>(e)->op != UnaryOpKind::Not;
+    default: return true;
+    }
+}
+
+Stmt* Parser::parse_expr_or_assign() {
+    size_t start_idx = mark();
+    const Token& first = peek();
+    Expr* e;
+    if (at(Tok::Yield)) e = parse_yield_expr();
+    else e = parse_star_expressions();
+    if (!e) return nullptr;
+    Tok k = kind();
+    if (k == Tok::Equal) {
+        std::vector<Expr*> items{e};
+        Expr* value = nullptr;
+        while (accept(Tok::Equal)) {
+            Expr* v = at(Tok::Yield) ? parse_yield_expr() : parse_star_expressions();
+            if (!v) return nullptr;
+            items.push_back(v);
+        }
+        value = items.back();
+        items.pop_back();
+        // Validate the targets.
+        for (size_t i = 0; i < items.size(); ++i) {
+            Expr* t = items[i];
+            if (t->kind == ExprKind::Yield || t->kind == ExprKind::YieldFrom)
+                return error_node(t, "assignment to yield expression not possible");
+            Expr* bad = invalid_target(t, TargetsType::Star);
+            if (bad) {
+                // CPython's invalid_named_expression: `x() = 1` with a single '='.
+                if (items.size() == 1 && value->kind != ExprKind::Yield &&
+                    value->kind != ExprKind::YieldFrom) {
+                    Expr* cand = t;
+                    if (t->kind == ExprKind::Tuple && toks_[start_idx].kind != Tok::LPar &&
+                        !static_cast<Tuple*>(t)->elts.empty())
+                        cand = static_cast<Tuple*>(t)->elts.back();
+                    bool excluded = false;
+                    if (cand->kind == ExprKind::List || cand->kind == ExprKind::Tuple ||
+                        cand->kind == ExprKind::GeneratorExp)
+                        excluded = true;
+                    if (cand->kind == ExprKind::Constant) {
+                        auto ck = static_cast<Constant*>(cand)->ckind;
+                        if (ck == ConstKind::True || ck == ConstKind::False || ck == ConstKind::None)
+                            excluded = true;
+                    }
+                    if (!excluded && is_bitwise_or_level(cand) &&
+                        (cand == t || invalid_target(cand, TargetsType::Star) == bad)) {
+                        return error_node(cand, fmt::format("cannot assign to {} here. Maybe you "
+                                                            "meant '==' instead of '='?",
+                                                            expr_name(cand)));
+                    }
+                }
+                return error_node(bad, fmt::format("cannot assign to {}", expr_name(bad)));
+            }
+        }
+        for (Expr* t : items)
+            if (!set_context(t, Ctx::Store)) return nullptr;
+        Assign* a = arena_.make<Assign>(span(start_idx));
+        a->targets = std::move(items);
+        a->value = value;
+        return a;
+    }
+    OperatorKind op;
+    if (augassign_op(k, &op)) {
+        if (e->kind != ExprKind::Name && e->kind != ExprKind::Attribute &&
+            e->kind != ExprKind::Subscript)
+            return error_node(e, fmt::format("'{}' is an illegal expression for augmented assignment",
+                                             expr_name(e)));
+        advance();
+        Expr* v = at(Tok::Yield) ? parse_yield_expr() : parse_star_expressions();
+        if (!v) return nullptr;
+        set_context(e, Ctx::Store);
+        AugAssign* a = arena_.make<AugAssign>(span(start_idx));
+        a->target = e;
+        a->op = op;
+        a->value = v;
+        return a;
+    }
+    if (k == Tok::Colon) {
+        if (e->kind == ExprKind::Tuple) {
+            const Expr* loc_e = e;
+            if (toks_[start_idx].kind != Tok::LPar) loc_e = static_cast<Tuple*>(e)->elts[0];
+            return error_node(loc_e, "only single target (not tuple) can be annotated");
+        }
+        if (e->kind == ExprKind::List)
+            return error_node(e, "only single target (not list) can be annotated");
+        if (e->kind != ExprKind::Name && e->kind != ExprKind::Attribute &&
+            e->kind != ExprKind::Subscript)
+            return error_node(e, "illegal target for annotation");
+        advance();
+        Expr* ann = parse_expression();
+        if (!ann) return nullptr;
+        AnnAssign* a = arena_.make<AnnAssign>(span(start_idx));
+        a->target = e;
+        a->annotation = ann;
+        a->simple = e->kind == ExprKind::Name && first.kind != Tok::LPar;
+        set_context(e, Ctx::Store);
+        if (accept(Tok::Equal)) {
+            Expr* v = at(Tok::Yield) ? parse_yield_expr() : parse_star_expressions();
+            if (!v) return nullptr;
+            a->value = v;
+            a->loc = span(start_idx);
+        }
+        return a;
+    }
+    // Plain expression statement.
+    if (k != Tok::Newline && k != Tok::Semi) {
+        // print "x"  (CPython's invalid_legacy_expression)
+        if (e->kind == ExprKind::Name && starts_expression(k)) {
+            const std::string& id = static_cast<Name*>(e)->id;
+            if (id == "print" || id == "exec") {
+                size_t save = p_;
+                Expr* arg = parse_star_expressions();
+                if (arg)
+                    return error_range(e, arg, fmt::format("Missing parentheses in call to '{}'. "
+                                                           "Did you mean {}(...)?", id, id));
+                (void)save;
+                return nullptr;
+            }
+        }
+        return generic_error();
+    }
+    ExprStmt* s = arena_.make<ExprStmt>(span(start_idx));
+    s->value = e;
+    return s;
+}
+
+Stmt* Parser::parse_compound_stmt() {
+    const Token& t = peek();
+    switch (t.kind) {
+    case Tok::If: return parse_if(false);
+    case Tok::While: return parse_while();
+    case Tok::For: return parse_for(nullptr);
+    case Tok::Try: return parse_try();
+    case Tok::With: return parse_with(nullptr);
+    case Tok::Def: return parse_funcdef({}, nullptr, nullptr);
+    case Tok::Class: return parse_classdef({}, nullptr);
+    case Tok::At: return parse_decorated();
+    case Tok::Async: {
+        const Token& a = advance();
+        if (at(Tok::Def)) return parse_funcdef({}, nullptr, &a);
+        if (at(Tok::For)) return parse_for(&a);
+        if (at(Tok::With)) return parse_with(&a);
+        return generic_error();
+    }
+    default: return generic_error();
+    }
+}
+
+static Loc body_end(Loc start, const Body& b) {
+    if (b.empty()) return start;
+    Loc l = start;
+    l.end_line = b.back()->loc.end_line;
+    l.end_col = b.back()->loc.end_col;
+    return l;
+}
+
+// `if` or `elif` (which becomes an If in the orelse of the previous one).
+Stmt* Parser::parse_if(bool is_elif) {
+    const Token& kw = advance();
+    Expr* test = parse_named_expression();
+    if (!test) return nullptr;
+    if (!at(Tok::Colon)) {
+        if (at(Tok::Newline)) return error_tok(peek(), "expected ':'"), nullptr;
+        return generic_error();
+    }
+    advance();
+    If* s = arena_.make<If>(loc_of(kw, kw));
+    s->test = test;
+    if (!parse_block(s->body, is_elif ? "'elif' statement" : "'if' statement", kw.line)) return nullptr;
+    s->loc = body_end(s->loc, s->body);
+    if (at(Tok::Elif)) {
+        Stmt* e = parse_if(true);
+        if (!e) return nullptr;
+        s->orelse.push_back(e);
+        s->loc = body_end(s->loc, s->orelse);
+    } else if (at(Tok::Else)) {
+        const Token& el = advance();
+        if (!expect_forced(Tok::Colon)) return nullptr;
+        if (!parse_block(s->orelse, "'else' statement", el.line)) return nullptr;
+        s->loc = body_end(s->loc, s->orelse);
+    }
+    return s;
+}
+
+Stmt* Parser::parse_while() {
+    const Token& kw = advance();
+    Expr* test = parse_named_expression();
+    if (!test) return nullptr;
+    if (!at(Tok::Colon)) {
+        if (at(Tok::Newline)) return error_tok(peek(), "expected ':'"), nullptr;
+        return generic_error();
+    }
+    advance();
+    While* s = arena_.make<While>(loc_of(kw, kw));
+    s->test = test;
+    if (!parse_block(s->body, "'while' statement", kw.line)) return nullptr;
+    s->loc = body_end(s->loc, s->body);
+    if (at(Tok::Else)) {
+        const Token& el = advance();
+        if (!expect_forced(Tok::Colon)) return nullptr;
+        if (!parse_block(s->orelse, "'else' statement", el.line)) return nullptr;
+        s->loc = body_end(s->loc, s->orelse);
+    }
+    return s;
+}
+
+Stmt* Parser::parse_for(const Token* async_tok) {
+    const Token& kw = advance();
+    const Token& first = async_tok ? *async_tok : kw;
+    Expr* target = parse_star_targets();
+    if (!target) return nullptr;
+    if (!at(Tok::In)) return generic_error();
+    advance();
+    Expr* iter = parse_star_expressions();
+    if (!iter) return nullptr;
+    if (!expect_forced(Tok::Colon)) return nullptr;
+    For* s = arena_.make<For>(loc_of(first, first), async_tok != nullptr);
+    s->target = target;
+    s->iter = iter;
+    if (!parse_block(s->body, "'for' statement", kw.line)) return nullptr;
+    s->loc = body_end(s->loc, s->body);
+    if (at(Tok::Else)) {
+        const Token& el = advance();
+        if (!expect_forced(Tok::Colon)) return nullptr;
+        if (!parse_block(s->orelse, "'else' statement", el.line)) return nullptr;
+        s->loc = body_end(s->loc, s->orelse);
+    }
+    return s;
+}
+
+Stmt* Parser::parse_with(const Token* async_tok) {
+    const Token& kw = advance();
+    const Token& first = async_tok ? *async_tok : kw;
+    With* s = arena_.make<With>(loc_of(first, first), async_tok != nullptr);
+    // Parenthesised items: `with (a as b, c as d):`. Try it; fall back to an expression.
+    bool parsed = false;
+    if (at(Tok::LPar)) {
+        // Scan for the matching ')' followed by ':' to decide.
+        size_t depth = 0, k = 0;
+        for (;; ++k) {
+            Tok t = kind(k);
+            if (t == Tok::LPar || t == Tok::LSqb || t == Tok::LBrace) ++depth;
+            else if (t == Tok::RPar || t == Tok::RSqb || t == Tok::RBrace) {
+                if (--depth == 0) break;
+            } else if (t == Tok::EndMarker || t == Tok::Error || t == Tok::Newline) {
+                break;
+            }
+        }
+        if (depth == 0 && kind(k + 1) == Tok::Colon) {
+            // CPython tries `'(' ','.with_item+ ','? ')' ':'` first; an item is an
+            // `expression ['as' star_target]`, so a generator, yield, walrus or starred
+            // element makes it an ordinary parenthesised expression instead.
+            bool items_ok = true;
+            size_t d = 0;
+            for (size_t j = 0; j < k; ++j) {
+                Tok t = kind(j);
+                if (t == Tok::LPar || t == Tok::LSqb || t == Tok::LBrace) ++d;
+                else if (t == Tok::RPar || t == Tok::RSqb || t == Tok::RBrace) --d;
+                else if (d == 1 && (t == Tok::For || t == Tok::Yield || t == Tok::ColonEqual ||
+                                    t == Tok::Star || t == Tok::Async))
+                    items_ok = false;
+            }
+            if (k == 1) items_ok = false;  // `with ():`
+            if (items_ok) {
+                advance();
+                for (;;) {
+                    Expr* ctx = parse_expression();
+                    if (!ctx) return nullptr;
+                    WithItem* item = arena_.make<WithItem>(ctx->loc);
+                    item->context_expr = ctx;
+                    if (accept(Tok::As)) {
+                        Expr* tgt = parse_star_targets(true);
+                        if (!tgt) return nullptr;
+                        item->optional_vars = tgt;
+                        item->loc = loc_of(ctx, tgt);
+                    }
+                    s->items.push_back(item);
+                    if (!accept(Tok::Comma)) break;
+                    if (at(Tok::RPar)) break;
+                }
+                if (!expect(Tok::RPar)) return nullptr;
+                parsed = true;
+            }
+        }
+    }
+    if (!parsed) {
+        for (;;) {
+            Expr* ctx = parse_expression();
+            if (!ctx) return nullptr;
+            WithItem* item = arena_.make<WithItem>(ctx->loc);
+            item->context_expr = ctx;
+            if (accept(Tok::As)) {
+                Expr* tgt = parse_star_targets(true);
+                if (!tgt) return nullptr;
+                item->optional_vars = tgt;
+                item->loc = loc_of(ctx, tgt);
+            }
+            s->items.push_back(item);
+            if (!accept(Tok::Comma)) break;
+        }
+    }
+    if (!at(Tok::Colon)) {
+        if (at(Tok::Newline)) return error_tok(peek(), "expected ':'");
+        return generic_error();
+    }
+    advance();
+    if (!parse_block(s->body, "'with' statement", kw.line)) return nullptr;
+    s->loc = body_end(s->loc, s->body);
+    return s;
+}
+
+Stmt* Parser::parse_try() {
+    const Token& kw = advance();
+    if (!expect_forced(Tok::Colon)) return nullptr;
+    Try* s = arena_.make<Try>(loc_of(kw, kw));
+    if (!parse_block(s->body, "'try' statement", kw.line)) return nullptr;
+    s->loc = body_end(s->loc, s->body);
+    while (at(Tok::Except)) {
+        const Token& ex = advance();
+        ExceptHandler* h = arena_.make<ExceptHandler>(loc_of(ex, ex));
+        if (!at(Tok::Colon)) {
+            if (at(Tok::Newline)) return error_tok(peek(), "expected ':'");
+            if (at(Tok::Star)) return generic_error();  // except* is not supported yet
+            h->type = parse_expression();
+            if (!h->type) return nullptr;
+            if (at(Tok::Comma)) {
+                // except A, B:
+                size_t save = p_;
+                advance();
+                Expr* last = nullptr;
+                for (;;) {
+                    last = parse_expression();
+                    if (!last) return nullptr;
+                    if (!accept(Tok::Comma)) break;
+                }
+                if (at(Tok::Colon) || at(Tok::As))
+                    return error_range(h->type, last, "multiple exception types must be parenthesized");
+                (void)save;
+                return generic_error();
+            }
+            if (accept(Tok::As)) {
+                if (!at(Tok::Name)) return generic_error();
+                h->name = std::string(text(advance()));
+            }
+            if (!at(Tok::Colon)) {
+                if (at(Tok::Newline)) return error_tok(peek(), "expected ':'");
+                return generic_error();
+            }
+        }
+        advance();
+        if (!parse_block(h->body, "'except' statement", ex.line)) return nullptr;
+        h->loc = body_end(h->loc, h->body);
+        s->handlers.push_back(h);
+        s->loc = h->loc.end_line ? Loc{s->loc.line, s->loc.col, h->loc.end_line, h->loc.end_col} : s->loc;
+    }
+    if (at(Tok::Else)) {
+        if (s->handlers.empty()) return generic_error();
+        const Token& el = advance();
+        if (!expect_forced(Tok::Colon)) return nullptr;
+        if (!parse_block(s->orelse, "'else' statement", el.line)) return nullptr;
+        s->loc = body_end(s->loc, s->orelse);
+    }
+    if (at(Tok::Finally)) {
+        const Token& fi = advance();
+        if (!expect_forced(Tok::Colon)) return nullptr;
+        if (!parse_block(s->finalbody, "'finally' statement", fi.line)) return nullptr;
+        s->loc = body_end(s->loc, s->finalbody);
+    }
+    if (s->handlers.empty() && s->finalbody.empty()) {
+        const Token& t = peek();
+        if (t.kind == Tok::Error) return generic_error();
+        return error_tok(t, "expected 'except' or 'finally' block");
+    }
+    return s;
+}
+
+Stmt* Parser::parse_decorated() {
+    std::vector<Expr*> decos;
+    const Token& first = peek();
+    while (at(Tok::At)) {
+        advance();
+        Expr* d = parse_named_expression();
+        if (!d) return nullptr;
+        decos.push_back(d);
+        if (!expect(Tok::Newline)) return nullptr;
+    }
+    if (at(Tok::Def)) return parse_funcdef(std::move(decos), &first, nullptr);
+    if (at(Tok::Class)) return parse_classdef(std::move(decos), &first);
+    if (at(Tok::Async)) {
+        const Token& a = advance();
+        if (at(Tok::Def)) return parse_funcdef(std::move(decos), &first, &a);
+    }
+    return generic_error();
+}
+
+Stmt* Parser::parse_funcdef(std::vector<Expr*> decorators, const Token* first, const Token* async_tok) {
+    const Token& kw = advance();
+    const Token& start = async_tok ? *async_tok : kw;
+    (void)first;
+    if (!at(Tok::Name)) return generic_error();
+    const Token& name = advance();
+    if (!expect_forced(Tok::LPar)) return nullptr;
+    Arguments* args = parse_params(false, Tok::RPar);
+    if (!args) return nullptr;
+    if (!expect(Tok::RPar)) return nullptr;
+    FunctionDef* f = arena_.make<FunctionDef>(loc_of(start, start), async_tok != nullptr);
+    f->name = std::string(text(name));
+    f->args = args;
+    f->decorator_list = std::move(decorators);
+    if (accept(Tok::RArrow)) {
+        f->returns = parse_expression();
+        if (!f->returns) return nullptr;
+    }
+    if (!expect_forced(Tok::Colon)) return nullptr;
+    if (!parse_block(f->body, "function definition", kw.line)) return nullptr;
+    f->loc = body_end(f->loc, f->body);
+    return f;
+}
+
+Stmt* Parser::parse_classdef(std::vector<Expr*> decorators, const Token* first) {
+    const Token& kw = advance();
+    (void)first;
+    if (!at(Tok::Name)) return generic_error();
+    const Token& name = advance();
+    ClassDef* c = arena_.make<ClassDef>(loc_of(kw, kw));
+    c->name = std::string(text(name));
+    c->decorator_list = std::move(decorators);
+    if (at(Tok::LPar)) {
+        const Token& lp = peek();
+        Name dummy;
+        dummy.loc = loc_of(lp, lp);
+        Expr* call = parse_call(&dummy, mark());
+        if (!call) return nullptr;
+        Call* cl = static_cast<Call*>(call);
+        c->bases = std::move(cl->args);
+        c->keywords = std::move(cl->keywords);
+    }
+    if (!expect_forced(Tok::Colon)) return nullptr;
+    if (!parse_block(c->body, "class definition", kw.line)) return nullptr;
+    c->loc = body_end(c->loc, c->body);
+    return c;
+}
+
+// Parameters of a def (closer ')') or a lambda (closer ':').
+Arg* Parser::parse_param(bool lambda, bool allow_star_annotation) {
+    if (!at(Tok::Name)) {
+        generic_error();
+        return nullptr;
+    }
+    const Token& n = advance();
+    Arg* a = arena_.make<Arg>(loc_of(n, n));
+    a->arg = std::string(text(n));
+    if (!lambda && accept(Tok::Colon)) {
+        Expr* ann = allow_star_annotation && at(Tok::Star) ? parse_star_expression() : parse_expression();
+        if (!ann) return nullptr;
+        a->annotation = ann;
+        a->loc = loc_of(n, prev());
+    }
+    return a;
+}
+
+Arguments* Parser::parse_params(bool lambda, Tok closer) {
+    Arguments* args = arena_.make<Arguments>(Loc{});
+    bool seen_default = false, seen_star = false, seen_slash = false;
+    std::vector<Arg*> plain;
+    while (!at(closer)) {
+        const Token& t = peek();
+        if (t.kind == Tok::DoubleStar) {
+            advance();
+            Arg* a = parse_param(lambda, false);
+            if (!a) return nullptr;
+            args->kwarg = a;
+            accept(Tok::Comma);
+            if (!at(closer)) {
+                const Token& bad = peek();
+                if (bad.kind == Tok::Name || bad.kind == Tok::Star || bad.kind == Tok::DoubleStar)
+                    return error_tok(bad, "arguments cannot follow var-keyword argument");
+                return generic_error();
+            }
+            break;
+        }
+        if (t.kind == Tok::Star) {
+            if (seen_star) return error_tok(t, "* argument may appear only once");
+            advance();
+            seen_star = true;
+            if (at(Tok::Comma)) {
+                advance();
+                if (at(closer) || at(Tok::DoubleStar))
+                    return error_tok(t, "named arguments must follow bare *");
+                continue;
+            }
+            if (at(closer)) return error_tok(t, "named arguments must follow bare *");
+            Arg* a = parse_param(lambda, true);
+            if (!a) return nullptr;
+            args->vararg = a;
+            if (!accept(Tok::Comma)) break;
+            continue;
+        }
+        if (t.kind == Tok::Slash) {
+            if (seen_slash) return error_tok(t, "/ may appear only once");
+            if (seen_star) return error_tok(t, "/ must be ahead of *");
+            if (plain.empty()) return error_tok(t, "at least one argument must precede /");
+            advance();
+            seen_slash = true;
+            args->posonlyargs = std::move(plain);
+            plain.clear();
+            if (!accept(Tok::Comma)) break;
+            continue;
+        }
+        Arg* a = parse_param(lambda, false);
+        if (!a) return nullptr;
+        Expr* def = nullptr;
+        if (accept(Tok::Equal)) {
+            def = parse_expression();
+            if (!def) return nullptr;
+        }
+        if (seen_star) {
+            args->kwonlyargs.push_back(a);
+            args->kw_defaults.push_back(def);
+        } else {
+            if (def) {
+                seen_default = true;
+                args->defaults.push_back(def);
+            } else if (seen_default) {
+                return error_node(a, "non-default argument follows default argument");
+            }
+            plain.push_back(a);
+        }
+        if (!accept(Tok::Comma)) break;
+    }
+    args->args = std::move(plain);
+    if (!at(closer)) {
+        if (lambda) return generic_error();
+        return generic_error();
+    }
+    return args;
+}
+
+bool Parser::parse_dotted_name(std::string& out) {
+    if (!at(Tok::Name)) {
+        generic_error();
+        return false;
+    }
+    out = std::string(text(advance()));
+    while (at(Tok::Dot)) {
+        advance();
+        if (!at(Tok::Name)) {
+            generic_error();
+            return false;
+        }
+        out += '.';
+        out += text(advance());
+    }
+    return true;
+}
+
+Stmt* Parser::parse_import() {
+    const Token& kw = advance();
+    Import* s = arena_.make<Import>(loc_of(kw, kw));
+    for (;;) {
+        const Token& first = peek();
+        Alias* a = arena_.make<Alias>(loc_of(first, first));
+        if (!parse_dotted_name(a->name)) return nullptr;
+        a->loc = loc_of(first, prev());
+        if (accept(Tok::As)) {
+            if (!at(Tok::Name)) return generic_error();
+            a->asname = std::string(text(advance()));
+            a->loc = loc_of(first, prev());
+        }
+        s->names.push_back(a);
+        if (!accept(Tok::Comma)) break;
+    }
+    s->loc = loc_of(kw, prev());
+    return s;
+}
+
+Stmt* Parser::parse_from_import() {
+    const Token& kw = advance();
+    ImportFrom* s = arena_.make<ImportFrom>(loc_of(kw, kw));
+    int level = 0;
+    while (at(Tok::Dot) || at(Tok::Ellipsis)) level += advance().kind == Tok::Dot ? 1 : 3;
+    s->level = level;
+    if (!at(Tok::Import)) {
+        if (!parse_dotted_name(s->module)) return nullptr;
+    } else if (level == 0) {
+        return generic_error();
+    }
+    if (!at(Tok::Import)) return generic_error();
+    advance();
+    if (at(Tok::Star)) {
+        const Token& st = advance();
+        Alias* a = arena_.make<Alias>(loc_of(st, st));
+        a->name = "*";
+        s->names.push_back(a);
+        s->loc = loc_of(kw, st);
+        return s;
+    }
+    bool paren = accept(Tok::LPar);
+    for (;;) {
+        if (!at(Tok::Name)) return generic_error();
+        const Token& n = advance();
+        Alias* a = arena_.make<Alias>(loc_of(n, n));
+        a->name = std::string(text(n));
+        if (accept(Tok::As)) {
+            if (!at(Tok::Name)) return generic_error();
+            a->asname = std::string(text(advance()));
+            a->loc = loc_of(n, prev());
+        }
+        s->names.push_back(a);
+        if (!at(Tok::Comma)) break;
+        advance();
+        if (paren && at(Tok::RPar)) break;
+        if (!paren && (at(Tok::Newline) || at(Tok::Semi)))
+            return error_tok(peek(), "trailing comma not allowed without surrounding parentheses");
+    }
+    if (paren && !expect(Tok::RPar)) return nullptr;
+    s->loc = loc_of(kw, prev());
+    return s;
+}
+
+}  // namespace detail
+
+ast::Module* parse(std::string_view source, std::string_view filename, ParseMode mode,
+                   ast::Arena& arena, SyntaxErrorInfo* err) {
+    (void)filename;
+    // Normalise newlines (\r\n and lone \r become \n) and drop a UTF-8 BOM. The AST holds
+    // no pointers into the source, so a temporary copy is fine.
+    std::string copy;
+    if (source.size() >= 3 && memcmp(source.data(), "\xEF\xBB\xBF", 3) == 0) source.remove_prefix(3);
+    if (memchr(source.data(), '\r', source.size())) {
+        copy.reserve(source.size());
+        for (size_t i = 0; i < source.size(); ++i) {
+            char c = source[i];
+            if (c == '\r') {
+                copy += '\n';
+                if (i + 1 < source.size() && source[i + 1] == '\n') ++i;
+            } else {
+                copy += c;
+            }
+        }
+        source = copy;
+    }
+    if (memchr(source.data(), '\0', source.size())) {
+        *err = SyntaxErrorInfo{};
+        err->msg = "source code string cannot contain null bytes";
+        return nullptr;
+    }
+    detail::Parser p(source, mode, arena, err);
+    ast::Module* m = p.parse_module();
+    if (!m) {
+        if (!p.failed()) p.generic_error();
+        p.finish_error();
+        return nullptr;
+    }
+    return m;
+}
+
+}  // namespace toy
