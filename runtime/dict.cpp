@@ -636,11 +636,11 @@ Ref view_repr(Value self) {
     Ref l;
     Type* t = self.as_object()->type;
     if (t == &dict_keys_type)
-        l = dict_keys_list(v->dict);
+        l = dict_keys_to_list(v->dict);
     else if (t == &dict_values_type)
-        l = dict_values_list(v->dict);
+        l = dict_values_to_list(v->dict);
     else
-        l = dict_items_list(v->dict);
+        l = dict_items_to_list(v->dict);
     Ref r = l ? repr(*l) : nullptr;
     repr_leave(v);
     if (!r) return nullptr;
@@ -1119,7 +1119,7 @@ void dict_clear(Dict* d) {
     free_table(index);
 }
 
-Ref dict_keys_list(Dict* d) {
+Ref dict_keys_to_list(Dict* d) {
     RefT<List> l = new_list(d->used);
     if (!l) return nullptr;
     for (int64_t i = 0; i < d->nentries; ++i)
@@ -1130,7 +1130,7 @@ Ref dict_keys_list(Dict* d) {
     return l;
 }
 
-Ref dict_values_list(Dict* d) {
+Ref dict_values_to_list(Dict* d) {
     RefT<List> l = new_list(d->used);
     if (!l) return nullptr;
     for (int64_t i = 0; i < d->nentries; ++i)
@@ -1141,7 +1141,7 @@ Ref dict_values_list(Dict* d) {
     return l;
 }
 
-Ref dict_items_list(Dict* d) {
+Ref dict_items_to_list(Dict* d) {
     int64_t n = d->used;
     RefT<List> l = new_list(n);
     if (!l) return nullptr;

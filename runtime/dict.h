@@ -76,9 +76,9 @@ bool dict_merge(Dict* a, Value b, int override);
 // dict.update(arg): a mapping, or an iterable of key/value pairs (CPython's messages).
 bool dict_update_arg(Dict* d, Value arg);
 // A new list of the keys / values / (key, value) tuples.
-Ref dict_keys_list(Dict* d);
-Ref dict_values_list(Dict* d);
-Ref dict_items_list(Dict* d);
+Ref dict_keys_to_list(Dict* d);
+Ref dict_values_to_list(Dict* d);
+Ref dict_items_to_list(Dict* d);
 // Raises KeyError(key) (the key itself as the exception's argument). Returns null.
 Ref set_key_error(Value key);
 
