@@ -22,7 +22,6 @@ struct TrashState {
 thread_local TrashState t_trash;
 
 thread_local std::vector<Object*> t_repr_stack;
-thread_local int t_recursion = 0;  // used when no thread state exists (unit tests)
 
 }  // namespace
 
@@ -64,30 +63,6 @@ void repr_leave(Object* o) {
             return;
         }
     }
-}
-
-bool enter_recursive(const char* where) {
-    ThreadState* ts = current_thread();
-    int limit = 1000;
-    int* depth = &t_recursion;
-    if (ts) {
-        depth = &ts->recursion_depth;
-        if (ts->interp) limit = ts->interp->recursion_limit;
-    }
-    if (++*depth > limit) {
-        --*depth;
-        (void)raisef(&exc::RecursionError, "maximum recursion depth exceeded{}", where);
-        return false;
-    }
-    return true;
-}
-
-void leave_recursive() {
-    ThreadState* ts = current_thread();
-    if (ts)
-        --ts->recursion_depth;
-    else
-        --t_recursion;
 }
 
 bool no_kw(const char* name, CallArgs a) {

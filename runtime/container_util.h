@@ -9,8 +9,7 @@
 //     container dealloc finishes (CPython's Py_TRASHCAN_BEGIN/END).
 //   - the repr guard: `repr_enter(o)` is CPython's Py_ReprEnter (a per-thread stack of the
 //     containers whose repr is being computed), so `l = [1]; l.append(l)` prints `[1, [...]]`.
-//   - the recursion guard for deep (non-cyclic) nesting in repr/compare: RecursionError
-//     instead of a C stack overflow.
+//   - deep (non-cyclic) nesting in repr uses the core's RecursionGuard (thread_state.h).
 //   - argument-count checks with CPython's messages.
 #pragma once
 
@@ -20,6 +19,7 @@
 #include "runtime/abstract.h"
 #include "runtime/errors.h"
 #include "runtime/str.h"
+#include "runtime/thread_state.h"
 #include "runtime/type.h"
 
 namespace toy::detail {
@@ -59,21 +59,6 @@ void trash_end();
 // 0: entered (call repr_leave afterwards); 1: `o` is already being repr'd (print "[...]").
 int repr_enter(Object* o);
 void repr_leave(Object* o);
-
-// Recursion guard for C-level recursion (repr, compare, hash of nested containers).
-// False with RecursionError "maximum recursion depth exceeded<where>".
-bool enter_recursive(const char* where);
-void leave_recursive();
-
-struct RecursionGuard {
-    bool ok;
-    explicit RecursionGuard(const char* where) : ok(enter_recursive(where)) {}
-    ~RecursionGuard() {
-        if (ok) leave_recursive();
-    }
-    RecursionGuard(const RecursionGuard&) = delete;
-    RecursionGuard& operator=(const RecursionGuard&) = delete;
-};
 
 // --- argument checks (CPython's wording) ----------------------------------------------------
 // "name() takes no keyword arguments"

@@ -261,8 +261,7 @@ Ref dict_repr(Value self) {
     std::string out = "{";
     bool ok;
     {
-        RecursionGuard g(" while getting the repr of an object");
-        ok = g.ok;
+        ok = true;
         bool first = true;
         for (int64_t i = 0; ok && i < d->nentries; ++i) {
             DictEntry* ep = &d->entries[i];

@@ -101,8 +101,7 @@ Ref tuple_repr(Value self) {
     std::string out = "(";
     bool ok = true;
     {
-        RecursionGuard g(" while getting the repr of an object");
-        ok = g.ok;
+        ok = true;
         for (int64_t i = 0; ok && i < t->size; ++i) {
             if (i > 0) out += ", ";
             ok = append_repr(out, t->items[i]);
