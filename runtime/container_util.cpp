@@ -28,6 +28,9 @@ thread_local std::vector<Object*> t_repr_stack;
 bool trash_begin(Object* o, DeallocSlot fn) {
     TrashState& t = t_trash;
     if (t.depth >= kTrashDepth) {
+        // A heap type's instance: its subtype_dealloc drops the type right after we return,
+        // so keep the type alive until the parked object is really freed.
+        if (type_has(o->type, kHeapType)) incref(o->type);
         t.later.emplace_back(o, fn);
         return false;
     }
@@ -43,7 +46,10 @@ void trash_end() {
     while (!t.later.empty()) {
         auto [o, fn] = t.later.back();
         t.later.pop_back();
+        Type* type = o->type;
+        bool heap = type_has(type, kHeapType);
         fn(o);  // nests at most kTrashDepth deep again, parking the rest
+        if (heap) decref(type);
     }
     t.draining = false;
 }
