@@ -223,7 +223,8 @@ int16_t clamp_col(int32_t c) { return c < 0 || c > INT16_MAX ? -1 : static_cast<
 
 RefT<CodeObject> Compiler::leave_scope() {
     Unit& un = u();
-    // The implicit `return None` (removed below when unreachable).
+    // The implicit `return None` (removed below when unreachable), on the last line.
+    if (!un.instrs.empty()) un.loc = un.instrs.back().loc;
     load_none();
     emit(Op::RETURN_VALUE);
 
@@ -580,16 +581,6 @@ std::string source_line(std::string_view src, int lineno) {
     return std::string(src.substr(pos, nl - pos + 1));
 }
 
-// UTF-8 byte column (1-based) -> code point column (1-based), as CPython reports offsets.
-int char_offset(const std::string& line, int byte_col) {
-    if (byte_col <= 0) return byte_col;
-    int chars = 0;
-    size_t limit = std::min<size_t>(static_cast<size_t>(byte_col - 1), line.size());
-    for (size_t i = 0; i < limit; ++i)
-        if ((static_cast<unsigned char>(line[i]) & 0xC0) != 0x80) ++chars;
-    return chars + 1 + static_cast<int>(static_cast<size_t>(byte_col - 1) - limit);
-}
-
 void raise_syntax_error(const SyntaxErrorInfo& info, std::string_view filename) {
     Type* type = &exc::SyntaxError;
     if (info.kind == "IndentationError") type = &exc::IndentationError;
@@ -658,9 +649,8 @@ RefT<CodeObject> compile_ast(ast::Module* mod, std::string_view source, std::str
             (void)raise(&exc::RecursionError, "maximum recursion depth exceeded during compilation");
             return nullptr;
         }
+        // As CPython, offsets of symtable/compiler errors are UTF-8 byte offsets + 1.
         err.text = source_line(source, err.line);
-        err.col = char_offset(err.text, err.col);
-        if (err.end_line == err.line) err.end_col = char_offset(err.text, err.end_col);
         raise_syntax_error(err, filename);
         return nullptr;
     }
@@ -677,8 +667,6 @@ RefT<CodeObject> compile_ast(ast::Module* mod, std::string_view source, std::str
     }
     SyntaxErrorInfo e = c.error_info();
     e.text = source_line(source, e.line);
-    e.col = char_offset(e.text, e.col);
-    if (e.end_line == e.line) e.end_col = char_offset(e.text, e.end_col);
     raise_syntax_error(e, filename);
     return nullptr;
 }

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "interp/compiler_internal.h"
+#include "runtime/bytes.h"
 #include "runtime/errors.h"
 #include "runtime/float.h"
 #include "runtime/int.h"
@@ -98,9 +99,16 @@ bool Compiler::const_value(ast::Expr* e, Ref* out, std::string* key) {
             }
             *key = str_const_key(c->s);
             return true;
-        case ast::ConstKind::Bytes:
-            error(e->loc, "bytes literals are not supported yet");
-            return false;
+        case ast::ConstKind::Bytes: {
+            RefT<Bytes> b = new_bytes(c->s);
+            if (!b) {
+                set_runtime_error();
+                return false;
+            }
+            *out = Ref(std::move(b));
+            *key = fmt::format("b{}:{}", c->s.size(), c->s);
+            return true;
+        }
         }
         return false;
     }

@@ -330,7 +330,7 @@ struct SymtableBuilder {
     void visit_alias(ast::Stmt* s, ast::Alias* a) {
         if (a->name == "*") {
             if (cur->type != BlockType::kModule)
-                error(s->loc, "import * only allowed at module level");
+                error(a->loc.line ? a->loc : s->loc, "import * only allowed at module level");
             return;
         }
         std::string store = a->asname;
