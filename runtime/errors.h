@@ -59,4 +59,25 @@ void clear_error();
 // Creates an instance of exception type `type` with args (message) without raising it.
 Ref new_exception(Type* type, std::string_view msg);
 
+// --- added by core ---------------------------------------------------------------------------
+// `type(arg)` with one object argument (KeyError(key), StopIteration(value), ...): create /
+// raise. Null (and for raise_with always) on failure.
+Ref new_exception_with(Type* type, Value arg);
+Ref raise_with(Type* type, Value arg);
+// Sets `e` (an exception instance, owned) as the current exception after chaining the
+// exception being handled as its __context__ (as CPython's _PyErr_SetObject). raise(),
+// raisef(), raise_value(), raise_with() and raise_errno() all go through it; restore_error()
+// does not chain. Returns null.
+Ref set_exception(Ref e);
+// The current exception, borrowed (null if none).
+Value current_error();
+// "Exception ignored in: <repr of obj>" plus the current exception's traceback on stderr,
+// then clears it (errors in __del__, in dealloc, ...).
+void write_unraisable(Value obj);
+// True if `v` is an exception instance.
+bool is_exception(Value v);
+inline BaseExceptionObject* as_exception(Value v) { return v.as<BaseExceptionObject>(); }
+// Exception args helpers used by traceback printing: str(exc) as print_exception shows it.
+Ref exception_str(Value exc);
+
 }  // namespace toy

@@ -27,4 +27,13 @@ struct Interpreter {
 // Process-wide, idempotent, thread-safe: readies every builtin type and the intern table.
 void runtime_init();
 
+// Creates an interpreter (calling runtime_init() first) with its main thread state, which
+// it makes current on the calling thread. modules/builtins/sys stay null: the stdlib's
+// setup_interpreter() fills them. Null if the thread state cannot be created.
+Interpreter* new_interpreter();
+// Clears its modules (module dicts are emptied to break function<->globals cycles), the
+// thread's exceptions, and frees it with its main thread state. Clears the current thread
+// if it was this interpreter's.
+void delete_interpreter(Interpreter* interp);
+
 }  // namespace toy

@@ -13,6 +13,7 @@ extern Type module_type;
 
 struct Module : Object {
     Dict* dict;  // owned: the module's globals (__name__, __file__, ...)
+    bool builtin = false;  // (core) a native module: repr says "(built-in)"
 };
 
 RefT<Module> new_module(std::string_view name);

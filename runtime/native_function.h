@@ -6,11 +6,14 @@
 // unbound with self first, allocating nothing.
 #pragma once
 
+#include <initializer_list>
+
 #include "runtime/type.h"
 
 namespace toy {
 
 struct Str;
+struct Dict;
 
 extern Type native_function_type;   // builtin_function_or_method
 extern Type method_descriptor_type; // method_descriptor
@@ -18,6 +21,7 @@ extern Type classmethod_descriptor_type;
 extern Type static_method_type;     // staticmethod
 extern Type class_method_type;      // classmethod
 extern Type property_type;          // property
+extern Type super_type;             // super
 
 struct NativeFunction : Object {
     const MethodDef* def;
@@ -33,10 +37,44 @@ struct MethodDescriptor : Object {
 // A new builtin function (module-level: self null).
 Ref new_native_function(const MethodDef* def, Value self = Value::null(), Value module = Value::null());
 
+// --- added by core ---------------------------------------------------------------------------
+// The descriptor type_ready() stores for a MethodDef of type `owner` (method_descriptor,
+// classmethod_descriptor for kMethodClass, staticmethod(builtin) for kMethodStatic).
+Ref new_method_descriptor(const MethodDef* def, Type* owner);
+// staticmethod(f) / classmethod(f).
+Ref new_staticmethod(Value f);
+Ref new_classmethod(Value f);
+// The callable a staticmethod/classmethod wraps (borrowed).
+Value staticmethod_func(Value sm);
+Value classmethod_func(Value cm);
+
+struct StaticMethod : Object {
+    Value func;  // owned
+    Dict* dict;  // owned, may be null (__dict__: __doc__, __wrapped__ set by decorators)
+};
+struct ClassMethod : Object {
+    Value func;  // owned
+    Dict* dict;
+};
+struct Property : Object {
+    Value fget, fset, fdel, doc;  // owned; null when absent
+    Value name;                   // owned: set by __set_name__, null until then
+};
+struct Super : Object {
+    Type* type;      // owned: the class super() was called in (search starts after it)
+    Value obj;       // owned: the instance or class; null when unbound
+    Type* obj_type;  // owned: type(obj), or obj itself when obj is a subclass of `type`
+};
+
 // Argument parsing helper for native functions, CPython-style messages:
 //   "len() takes exactly one argument (2 given)", "f() got an unexpected keyword argument 'x'".
 // Fills `out` (borrowed) for `names` (positional-or-keyword) in order; unset optional ones are
 // null. Returns false with TypeError.
+//
+// `names` has one entry per parameter: the first max_pos are positional-or-keyword (an empty
+// name "" makes one positional-only), any further ones keyword-only. Parameters past min_pos
+// are optional. With an empty `names` list only positional arguments are accepted and `out`
+// receives them. fname is the bare function name ("len").
 bool parse_args(const char* fname, CallArgs a, int min_pos, int max_pos,
                 std::initializer_list<const char*> names, Value* out);
 

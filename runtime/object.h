@@ -43,9 +43,12 @@ struct Type;
 
 inline constexpr int64_t kImmortal = int64_t{1} << 60;
 
+// A default-constructed Object is immortal: that makes statically allocated objects (builtin
+// types, cached constants) immortal from the start, before runtime_init() readies them, so a
+// stray incref/decref on them can never free a static. new_object() sets refcnt to 1.
 class Object {
 public:
-    int64_t refcnt = 1;
+    int64_t refcnt = kImmortal;
     Type* type = nullptr;
 
     bool immortal() const { return refcnt >= kImmortal; }
@@ -173,9 +176,20 @@ private:
 void* object_alloc(size_t size);
 void object_free(void* p, size_t size);
 
+// Heap types (classes written in Toy) are the only mortal types. An instance of a heap type
+// owns a reference to its type, and may need more room than sizeof(T) (the instance dict
+// pointer a subclass of a builtin type adds at dict_offset): this allocates
+// max(size, type->basic_size) zeroed bytes and increfs the type (type.cpp). The instance's
+// dealloc (subtype_dealloc for heap types) releases both.
+void* alloc_heap_instance(Type* type, size_t size);
+
 // Allocates sizeof(T) (+ extra bytes), placement-constructs T, sets refcnt 1 and type.
+// Works for subclasses of builtin types too (see alloc_heap_instance): a builtin type's new_
+// slot should allocate with new_object<T>(subtype, ...) for whatever subtype it is given.
 template <class T, class... A> T* new_object(Type* type, size_t extra, A&&... args) {
-    void* mem = object_alloc(sizeof(T) + extra);
+    const Object* tobj = reinterpret_cast<const Object*>(type);
+    void* mem = TOY_LIKELY(tobj->refcnt >= kImmortal) ? object_alloc(sizeof(T) + extra)
+                                                      : alloc_heap_instance(type, sizeof(T) + extra);
     if (!mem) return nullptr;
     T* o = new (mem) T(std::forward<A>(args)...);
     o->refcnt = 1;

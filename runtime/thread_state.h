@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "runtime/interpreter.h"
 #include "runtime/object.h"
 
 namespace toy {
@@ -39,13 +40,63 @@ struct ThreadState {
     int recursion_depth = 0;  // Toy frames + native re-entries into the VM
 
     // The per-thread value stack frames are carved from (interp/frame.h manages it).
+    // new_thread_state() maps kValueStackSize Values (MAP_NORESERVE: pages are committed
+    // only when touched); stack_top starts at stack_base.
     Value* stack_base = nullptr;
     Value* stack_top = nullptr;
     Value* stack_limit = nullptr;
+
+    // (core) The lowest C stack address native recursion may reach (a safety margin above
+    // the real end of this thread's stack): enter_recursive_call() raises RecursionError
+    // below it whatever the recursion limit says.
+    const char* c_stack_limit = nullptr;
 };
 
+inline constexpr size_t kValueStackSize = size_t{1} << 20;  // Values per thread
+
+namespace detail {
+extern thread_local ThreadState* tls_current_thread;
+}
+
 // The current thread's state (thread-local). Null on a thread that is not in an interpreter.
-ThreadState* current_thread();
+inline ThreadState* current_thread() { return detail::tls_current_thread; }
 void set_current_thread(ThreadState* ts);
+
+// Creates a thread state for `interp` (its value stack mapped, c_stack_limit computed for the
+// calling thread). Does not make it current. Null on failure (no exception: none can be set).
+ThreadState* new_thread_state(Interpreter* interp);
+// Clears its exceptions and unmaps its stack. Must not be current on another thread.
+void delete_thread_state(ThreadState* ts);
+
+// Recursion guard for native re-entry (repr of nested containers, __eq__ chains, calls back
+// into the VM): raises RecursionError "maximum recursion depth exceeded<where>" (where is
+// e.g. " while getting the repr of an object", " in comparison", or "") when the depth
+// passes the interpreter's limit or the C stack runs low. Pair every successful enter with
+// leave_recursive_call().
+bool enter_recursive_call_slow(ThreadState* ts, const char* where);
+inline bool enter_recursive_call(const char* where) {
+    ThreadState* ts = current_thread();
+    char probe;
+    if (TOY_UNLIKELY(++ts->recursion_depth > ts->interp->recursion_limit ||
+                     &probe < ts->c_stack_limit))
+        return enter_recursive_call_slow(ts, where);
+    return true;
+}
+inline void leave_recursive_call() { --current_thread()->recursion_depth; }
+
+// RAII form: `RecursionGuard g(" in comparison"); if (!g) return nullptr;`
+class RecursionGuard {
+public:
+    explicit RecursionGuard(const char* where) : ok_(enter_recursive_call(where)) {}
+    ~RecursionGuard() {
+        if (ok_) leave_recursive_call();
+    }
+    RecursionGuard(const RecursionGuard&) = delete;
+    RecursionGuard& operator=(const RecursionGuard&) = delete;
+    explicit operator bool() const { return ok_; }
+
+private:
+    bool ok_;
+};
 
 }  // namespace toy

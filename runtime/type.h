@@ -26,6 +26,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "runtime/object.h"
@@ -83,6 +84,14 @@ enum TypeFlags : uint32_t {
     kBaseType = 1u << 1,      // may be subclassed
     kImmutableType = 1u << 2, // attributes may not be set (builtin types)
     kHasFinalizer = 1u << 3,  // defines __del__
+    // (core) Instances are "method-like" descriptors (Toy functions, method_descriptor): a
+    // value of this type found on a class may be called unbound with self first instead of
+    // being bound by descr_get (LOAD_METHOD and the slot_* dunder calls skip the binding).
+    // The VM sets it on function_type.
+    kMethodDescriptor = 1u << 4,
+    // (core) Instances have a C layout of their own even where basic_size equals the base's
+    // (exceptions keeping fields in `extra`): a class may not inherit from two such types.
+    kSolidLayout = 1u << 5,
     // Fast subclass checks, as CPython's Py_TPFLAGS_*_SUBCLASS.
     kIntSubclass = 1u << 8,
     kStrSubclass = 1u << 9,
@@ -170,9 +179,44 @@ void type_modified(Type* t);
 
 bool is_subtype(const Type* a, const Type* b);
 
-// The type of any value (specials, small ints and doubles included).
-Type* type_of(Value v);
-
 inline bool type_has(const Type* t, uint32_t flag) { return (t->flags & flag) != 0; }
+
+// The type of any value (specials, small ints and doubles included). Null for Value::null().
+extern Type int_type, float_type;
+extern Type* const special_type_table[8];  // indexed by Value::Special (misc_types.cpp)
+inline Type* type_of(Value v) {
+    if (TOY_LIKELY(v.is_object())) return v.as_object()->type;
+    if (v.is_small_int()) return &int_type;
+    if (v.is_double()) return &float_type;
+    return special_type_table[v.bits() & 7];
+}
+
+// --- added by core ----------------------------------------------------------------------------
+// The address of an object's instance dict pointer, or null if its type has none.
+inline Dict** instance_dict_ptr(Value v) {
+    if (!v.is_object()) return nullptr;
+    Object* o = v.as_object();
+    int32_t off = o->type->dict_offset;
+    return off ? reinterpret_cast<Dict**>(reinterpret_cast<char*>(o) + off) : nullptr;
+}
+// A fresh, process-unique version tag (0 when the counter is exhausted: caching disabled).
+uint32_t next_version_tag();
+// The generic slots of `object` (usable as slot values by other types).
+Ref object_repr(Value self);
+bool object_hash(Value self, int64_t* out);  // identity hash
+// type(name, bases, dict): creates a heap type (what __build_class__ ends up calling).
+Ref type_new(Type* metatype, CallArgs a);
+// The `type` call slot: C(...) = new_ then init.
+Ref type_call(Value type, CallArgs a);
+// `__module__` of a type ("builtins" for builtin types), borrowed or null; qualified name
+// "mod.qualname" (just the qualname for builtins) as used by type and object reprs.
+Value type_module(Type* t);
+std::string type_qualified_name(Type* t);
+// Looks up a dunder on the type of self and calls it with self first (binding only when the
+// attribute is not method-like). Null with *found false (no exception) when missing.
+Ref call_special(Value self, Str* name, const Value* args, size_t nargs, bool* found);
+// For a slot of a heap type: dunder slot functions refreshed after `name` changed on t
+// (type.__setattr__ calls this; __build_class__ does not need to).
+void type_fixup_slots(Type* t);
 
 }  // namespace toy
