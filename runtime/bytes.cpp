@@ -766,9 +766,7 @@ template <bool kReverse> Ref bytes_split_impl(Value self, CallArgs a) {
                 while (i < n && is_ascii_space(s[i])) ++i;
                 if (i >= n) break;
                 if (maxsplit >= 0 && static_cast<int64_t>(parts.size()) == maxsplit) {
-                    size_t e = n;
-                    while (e > i && is_ascii_space(s[e - 1])) --e;
-                    parts.push_back(s.substr(i, e - i));
+                    parts.push_back(s.substr(i));
                     break;
                 }
                 size_t j = i;
@@ -782,9 +780,7 @@ template <bool kReverse> Ref bytes_split_impl(Value self, CallArgs a) {
                 while (i >= 0 && is_ascii_space(s[static_cast<size_t>(i)])) --i;
                 if (i < 0) break;
                 if (maxsplit >= 0 && static_cast<int64_t>(parts.size()) == maxsplit) {
-                    size_t b = 0;
-                    while (b < static_cast<size_t>(i) && is_ascii_space(s[b])) ++b;
-                    parts.push_back(s.substr(b, static_cast<size_t>(i) + 1 - b));
+                    parts.push_back(s.substr(0, static_cast<size_t>(i) + 1));
                     break;
                 }
                 int64_t j = i;

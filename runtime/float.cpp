@@ -392,7 +392,9 @@ Ref float_format_method(Value self, CallArgs a) {
     if (!is_str(a.args[0]))
         return raisef(&exc::TypeError, "__format__() argument must be str, not {}",
                       type_name(a.args[0]));
-    return format_float(float_as_double(self), a.args[0].as<Str>()->view());
+    std::string_view spec = a.args[0].as<Str>()->view();
+    if (spec.empty()) return str(self);
+    return format_float(float_as_double(self), spec);
 }
 Ref float_getnewargs(Value self, CallArgs a) {
     if (!detail::check_no_args("float.__getnewargs__", a)) return nullptr;

@@ -258,7 +258,9 @@ Ref int_format_method(Value self, CallArgs a) {
     if (!is_str(a.args[0]))
         return raisef(&exc::TypeError, "__format__() argument must be str, not {}",
                       type_name(a.args[0]));
-    return format_int(int_as_i64(self), a.args[0].as<Str>()->view());
+    std::string_view spec = a.args[0].as<Str>()->view();
+    if (spec.empty()) return str(self);  // format(True, '') is 'True'
+    return format_int(int_as_i64(self), spec);
 }
 
 bool parse_byteorder(Value v, bool* little) {

@@ -108,15 +108,7 @@ void split_whitespace(std::string_view s, int64_t maxsplit, std::vector<std::str
         while (p < e && (w = space_at(p, e)) > 0) p += w;
         if (p >= e) break;
         if (maxsplit >= 0 && static_cast<int64_t>(out->size()) == maxsplit) {
-            // rest, with trailing whitespace removed
-            const char* q = e;
-            while (q > p) {
-                const char* r = q - 1;
-                while (r > p && (static_cast<unsigned char>(*r) & 0xC0) == 0x80) --r;
-                if (space_at(r, e) == 0) break;
-                q = r;
-            }
-            out->emplace_back(p, static_cast<size_t>(q - p));
+            out->emplace_back(p, static_cast<size_t>(e - p));  // the rest, as is
             break;
         }
         const char* start = p;
@@ -145,10 +137,7 @@ void rsplit_whitespace(std::string_view s, int64_t maxsplit, std::vector<std::st
         }
         if (p <= b) break;
         if (maxsplit >= 0 && static_cast<int64_t>(out->size()) == maxsplit) {
-            const char* q = b;
-            int w;
-            while (q < p && (w = space_at(q, e)) > 0) q += w;
-            out->emplace_back(q, static_cast<size_t>(p - q));
+            out->emplace_back(b, static_cast<size_t>(p - b));  // the rest, as is
             break;
         }
         const char* end = p;
