@@ -104,8 +104,8 @@ while IFS= read -r script; do
     args=()
     if [[ -f "$stem.args" ]]; then read -r -a args < "$stem.args"; fi
 
-    (cd "$dir" && timeout -k 2 "$timeout_s" "$toy" "$base.toy" "${args[@]}" \
-        < "$stdin_file" > "$tmp/stdout" 2> "$tmp/stderr_raw")
+    (cd "$dir" && exec timeout -k 2 "$timeout_s" "$toy" "$base.toy" "${args[@]}" \
+        < "$stdin_file" > "$tmp/stdout" 2> "$tmp/stderr_raw") 2> /dev/null
     code=$?
     rm -f "$dir"/tmp_"$base"* 2>/dev/null
 
@@ -131,6 +131,8 @@ while IFS= read -r script; do
     fi
     echo "FAIL: $rel"
     if [[ "$code" == 124 || "$code" == 137 ]]; then echo "  (timed out after ${timeout_s}s)"; fi
+    if [[ "$code" == 139 ]]; then echo "  (crashed: SIGSEGV)"; fi
+    if [[ "$code" == 134 ]]; then echo "  (crashed: SIGABRT, assertion?)"; fi
     if [[ "$code" != "$expected_code" ]]; then
         echo "  exit status: expected $expected_code, got $code"
     fi
