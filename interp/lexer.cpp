@@ -529,6 +529,7 @@ Token Lexer::next() {
     for (;;) {
         if (done_) {
             Token t = make(Tok::EndMarker, pos_, pos_);
+            if (fstring_) t.end_col += 1;  // stands for the ')' CPython 3.11 wraps fields in
             return t;
         }
         if (atbol_) {

@@ -89,7 +89,7 @@ std::nullptr_t Parser::generic_error() {
 void Parser::too_deep() {
     if (failed_) return;
     const Token& t = peek();
-    error_tok(t, "too many nested parentheses");
+    error_tok(t, "too complex");
 }
 
 // After a parser error: CPython tokenizes the rest of the input, and a tokenizer error
@@ -485,32 +485,49 @@ static Loc body_end(Loc start, const Body& b) {
     return l;
 }
 
-// `if` or `elif` (which becomes an If in the orelse of the previous one).
-Stmt* Parser::parse_if(bool is_elif) {
-    const Token& kw = advance();
-    Expr* test = parse_named_expression();
-    if (!test) return nullptr;
-    if (!at(Tok::Colon)) {
-        if (at(Tok::Newline)) return error_tok(peek(), "expected ':'"), nullptr;
-        return generic_error();
+// `if` with its `elif`s (each an If in the orelse of the previous one) and `else`. Built
+// iteratively: a long elif chain must not recurse.
+Stmt* Parser::parse_if(bool) {
+    If* top = nullptr;
+    If* cur = nullptr;
+    bool is_elif = false;
+    for (;;) {
+        const Token& kw = advance();
+        Expr* test = parse_named_expression();
+        if (!test) return nullptr;
+        if (!at(Tok::Colon)) {
+            if (at(Tok::Newline)) return error_tok(peek(), "expected ':'"), nullptr;
+            return generic_error();
+        }
+        advance();
+        If* s = arena_.make<If>(loc_of(kw, kw));
+        s->test = test;
+        if (!parse_block(s->body, is_elif ? "'elif' statement" : "'if' statement", kw.line)) return nullptr;
+        s->loc = body_end(s->loc, s->body);
+        if (cur) cur->orelse.push_back(s);
+        else top = s;
+        cur = s;
+        if (at(Tok::Elif)) {
+            is_elif = true;
+            continue;
+        }
+        if (at(Tok::Else)) {
+            const Token& el = advance();
+            if (!expect_forced(Tok::Colon)) return nullptr;
+            if (!parse_block(s->orelse, "'else' statement", el.line)) return nullptr;
+            s->loc = body_end(s->loc, s->orelse);
+        }
+        break;
     }
-    advance();
-    If* s = arena_.make<If>(loc_of(kw, kw));
-    s->test = test;
-    if (!parse_block(s->body, is_elif ? "'elif' statement" : "'if' statement", kw.line)) return nullptr;
-    s->loc = body_end(s->loc, s->body);
-    if (at(Tok::Elif)) {
-        Stmt* e = parse_if(true);
-        if (!e) return nullptr;
-        s->orelse.push_back(e);
-        s->loc = body_end(s->loc, s->orelse);
-    } else if (at(Tok::Else)) {
-        const Token& el = advance();
-        if (!expect_forced(Tok::Colon)) return nullptr;
-        if (!parse_block(s->orelse, "'else' statement", el.line)) return nullptr;
-        s->loc = body_end(s->loc, s->orelse);
+    // Every If of the chain ends where the last one ends.
+    Loc end = cur->loc;
+    for (If* x = top; x; x = x->orelse.empty() || x->orelse[0]->kind != StmtKind::If || x == cur
+                                 ? nullptr
+                                 : static_cast<If*>(x->orelse[0])) {
+        x->loc.end_line = end.end_line;
+        x->loc.end_col = end.end_col;
     }
-    return s;
+    return top;
 }
 
 Stmt* Parser::parse_while() {

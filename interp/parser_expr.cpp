@@ -135,6 +135,8 @@ Expr* Parser::parse_star_expressions() {
 
 Expr* Parser::parse_star_expression() {
     if (at(Tok::Star)) {
+        DepthGuard g(this);
+        if (!g.ok) return nullptr;
         const Token& st = advance();
         Expr* v = parse_bitor();
         if (!v) return nullptr;
@@ -147,6 +149,8 @@ Expr* Parser::parse_star_expression() {
 
 Expr* Parser::parse_star_named_expression() {
     if (at(Tok::Star)) {
+        DepthGuard g(this);
+        if (!g.ok) return nullptr;
         const Token& st = advance();
         Expr* v = parse_bitor();
         if (!v) return nullptr;
@@ -467,6 +471,8 @@ Expr* Parser::parse_power() {
     size_t s0 = mark();
     Expr* a = parse_await_primary();
     if (!a || !at(Tok::DoubleStar)) return a;
+    DepthGuard g(this);
+    if (!g.ok) return nullptr;
     advance();
     Expr* b = parse_factor();
     if (!b) return nullptr;
@@ -787,8 +793,6 @@ Expr* Parser::parse_atom() {
 }
 
 Expr* Parser::parse_paren() {
-    DepthGuard g(this);
-    if (!g.ok) return nullptr;
     const Token& lp = advance();
     if (at(Tok::RPar)) {
         const Token& rp = advance();
@@ -830,8 +834,6 @@ Expr* Parser::parse_paren() {
 }
 
 Expr* Parser::parse_list_display() {
-    DepthGuard g(this);
-    if (!g.ok) return nullptr;
     const Token& lb = advance();
     List* l = arena_.make<List>(Loc{});
     if (at(Tok::RSqb)) {
@@ -863,8 +865,6 @@ Expr* Parser::parse_list_display() {
 }
 
 Expr* Parser::parse_brace_display() {
-    DepthGuard g(this);
-    if (!g.ok) return nullptr;
     const Token& lb = advance();
     if (at(Tok::RBrace)) {
         const Token& rb = advance();
@@ -874,6 +874,8 @@ Expr* Parser::parse_brace_display() {
         while (accept(Tok::Comma)) {
             if (at(Tok::RBrace)) break;
             if (accept(Tok::DoubleStar)) {
+                DepthGuard g(this);
+                if (!g.ok) return nullptr;
                 Expr* v = parse_bitor();
                 if (!v) return nullptr;
                 d->keys.push_back(nullptr);
@@ -882,8 +884,15 @@ Expr* Parser::parse_brace_display() {
             }
             Expr* k = parse_expression();
             if (!k) return nullptr;
-            if (!expect(Tok::Colon)) return nullptr;
-            Expr* v = parse_expression();
+            if (!at(Tok::Colon)) {
+                if (peek().kind == Tok::Error) return generic_error();
+                error_at(k->loc.end_line, k->loc.end_col - 1, k->loc.end_line, -1,
+                         "':' expected after dictionary key");
+                err_->end_col = 0;
+                return nullptr;
+            }
+            advance();
+            Expr* v = parse_dict_value();
             if (!v) return nullptr;
             d->keys.push_back(k);
             d->values.push_back(v);
@@ -893,6 +902,8 @@ Expr* Parser::parse_brace_display() {
         return d;
     };
     if (at(Tok::DoubleStar)) {
+        DepthGuard g(this);
+        if (!g.ok) return nullptr;
         advance();
         Expr* v = parse_bitor();
         if (!v) return nullptr;
@@ -908,7 +919,7 @@ Expr* Parser::parse_brace_display() {
     if (!first) return nullptr;
     if (at(Tok::Colon) && first->kind != ExprKind::Starred) {
         advance();
-        Expr* v = parse_expression();
+        Expr* v = parse_dict_value();
         if (!v) return nullptr;
         if (at(Tok::For) || (at(Tok::Async) && kind(1) == Tok::For)) {
             DictComp* dc = arena_.make<DictComp>(Loc{});
@@ -945,6 +956,20 @@ Expr* Parser::parse_brace_display() {
     if (!expect(Tok::RBrace)) return nullptr;
     s->loc = loc_of(lb, prev());
     return s;
+}
+
+// A dict display's value after 'key:', with CPython's messages for the usual mistakes.
+Expr* Parser::parse_dict_value() {
+    if (at(Tok::RBrace) || at(Tok::Comma))
+        return error_tok(prev(), "expression expected after dictionary key and ':'");
+    if (at(Tok::Star)) {
+        const Token& st = advance();
+        Expr* v = parse_bitor();
+        if (!v) return nullptr;
+        return error_at(st.line, st.col, v->loc.end_line, v->loc.end_col,
+                        "cannot use a starred expression in a dictionary value");
+    }
+    return parse_expression();
 }
 
 // An f-string replacement field's expression (the whole input of this parser).

@@ -142,6 +142,7 @@ public:
     Expr* parse_paren();
     Expr* parse_list_display();
     Expr* parse_brace_display();
+    Expr* parse_dict_value();
     Expr* parse_slices();
     Expr* parse_slice();
     Expr* parse_call(Expr* func, size_t start);
@@ -166,6 +167,7 @@ public:
                        bool* is_raw, uint32_t* body_begin, uint32_t* body_end);
     bool parse_fstring_body(const Token& tok, uint32_t b, uint32_t e, bool raw,
                             std::vector<Expr*>& parts, std::string& lit, Loc loc, int depth);
+    void fstring_error_location(uint32_t expr_begin, uint32_t expr_end, int line, uint32_t line_start);
     bool decode_escapes(const Token& tok, std::string_view body, bool is_bytes, std::string& out);
 
     // ---- depth guard ----
@@ -178,7 +180,10 @@ public:
         ~DepthGuard() { --p->depth_; }
     };
     void too_deep();
-    static constexpr int kMaxDepth = 200;
+    // Nesting limit of the recursive descent (each bracket, unary operator, 'not', '**',
+    // lambda, conditional expression or compound statement counts one). Brackets alone stop
+    // at the tokenizer's 200 first, as in CPython; a C stack of 1 MB is plenty.
+    static constexpr int kMaxDepth = 400;
 
     Lexer lex_;
     std::deque<Token> toks_;  // a deque: references to tokens stay valid as it grows

@@ -298,6 +298,34 @@ Expr* Parser::parse_strings() {
     return js;
 }
 
+// CPython 3.11 parses a replacement field as the string "(expr)" and reports errors in it
+// relative to that string: same line number, columns counted from the '(' and the text is
+// the parenthesised expression.
+void Parser::fstring_error_location(uint32_t expr_begin, uint32_t expr_end, int line,
+                                    uint32_t line_start) {
+    std::string_view src = lex_.source();
+    std::string fake = "(";
+    fake.append(src.substr(expr_begin, expr_end - expr_begin));
+    fake += ')';
+    int prefix = 0;  // characters before the expression on its first line
+    for (uint32_t q = line_start; q < expr_begin; ++q)
+        if (((unsigned char)src[q] & 0xC0) != 0x80) ++prefix;
+    if (err_->line == line) {
+        if (err_->col > 0) err_->col = err_->col - prefix + 1;
+        if (err_->end_line == line && err_->end_col > 0) err_->end_col = err_->end_col - prefix + 1;
+    }
+    // The matching line of the fake source.
+    int idx = err_->line - line;
+    size_t b = 0;
+    for (int i = 0; i < idx && b != std::string::npos; ++i) {
+        b = fake.find('\n', b);
+        if (b != std::string::npos) ++b;
+    }
+    if (b == std::string::npos) b = 0;
+    size_t e = fake.find('\n', b);
+    err_->text = fake.substr(b, e == std::string::npos ? std::string::npos : e - b) + "\n";
+}
+
 // Parses the body of an f-string (or of a format spec when depth > 0) from `b`, appending
 // literal text to `lit` and replacement fields to `parts`. Stops at `e`, or for a format spec
 // at the closing '}' (left unconsumed; its position is returned through `b`... via member).
@@ -407,7 +435,10 @@ bool Parser::parse_fstring_body(const Token& tok, uint32_t b, uint32_t e, bool r
                 break;
             }
             if (ch == ']' || ch == ')' || ch == '}') {
-                if (nest == 0) break;
+                if (nest == 0) {
+                    if (ch == '}') break;
+                    return fail(fmt::format("f-string: unmatched '{}'", ch));
+                }
                 char open = stack.back();
                 if (!((open == '(' && ch == ')') || (open == '[' && ch == ']') || (open == '{' && ch == '}')))
                     return fail(fmt::format("f-string: closing parenthesis '{}' does not match opening "
@@ -449,6 +480,12 @@ bool Parser::parse_fstring_body(const Token& tok, uint32_t b, uint32_t e, bool r
                 if (!sub.failed()) sub.generic_error();
                 failed_ = true;
                 *err_ = sub_err;
+                if (sub.tok_error_) {
+                    // tokenizer errors carry no "f-string: " prefix and no newline
+                    if (err_->msg.rfind("f-string: ", 0) == 0) err_->msg.erase(0, 10);
+                }
+                fstring_error_location(expr_begin, expr_end, line, line_start);
+                if (sub.tok_error_ && !err_->text.empty()) err_->text.pop_back();
                 return false;
             }
         }
@@ -473,9 +510,9 @@ bool Parser::parse_fstring_body(const Token& tok, uint32_t b, uint32_t e, bool r
         JoinedStr* spec = nullptr;
         if (k < e && src[k] == ':') {
             ++k;
-            // CPython 3.11 gives the spec the span from the start of the literal to the end
-            // of the token that holds it.
-            Loc spec_loc{loc.line, loc.col, tok.end_line, tok.end_col};
+            // CPython 3.11 gives the spec (and its trailing literal) the span of the token
+            // that holds it; literals before a nested field get the whole literal's span.
+            Loc spec_loc{tok.line, tok.col, tok.end_line, tok.end_col};
             spec = arena_.make<JoinedStr>(spec_loc);
             std::string spec_lit;
             // Find the end of the spec: parse until the matching '}' at this level.
@@ -490,7 +527,7 @@ bool Parser::parse_fstring_body(const Token& tok, uint32_t b, uint32_t e, bool r
                     --d;
                 }
             }
-            if (!parse_fstring_body(tok, spec_begin, q, raw, spec->values, spec_lit, spec_loc, depth + 1))
+            if (!parse_fstring_body(tok, spec_begin, q, raw, spec->values, spec_lit, loc, depth + 1))
                 return false;
             if (!spec_lit.empty()) {
                 Constant* c = arena_.make<Constant>(spec_loc);
