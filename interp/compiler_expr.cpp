@@ -296,7 +296,11 @@ void Compiler::visit_expr_inner(ast::Expr* e) {
             error(e->loc, "'await' outside function");
             return;
         }
-        if (!u().ste->coroutine || u().scope_type == ScopeType::kLambda) {
+        if (u().scope_type == ScopeType::kComprehension) {
+            error(e->loc, "'await' in comprehensions is not supported yet");
+            return;
+        }
+        if (!u().async_function) {
             error(e->loc, "'await' outside async function");
             return;
         }

@@ -81,6 +81,7 @@ struct Unit {
     std::unordered_map<std::string, uint32_t> varname_index, cell_index, free_index;
 
     uint32_t argcount = 0, posonlyargcount = 0, kwonlyargcount = 0;
+    bool async_function = false;  // `async def` (await allowed)
     std::vector<FBlock> fblocks;
     ast::Loc loc;  // position given to emitted instructions
 };

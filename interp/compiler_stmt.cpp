@@ -853,6 +853,7 @@ void Compiler::visit_function(ast::FunctionDef* s) {
     if (failed_) return;
     if (!enter_scope(s->name, ScopeType::kFunction, s, firstlineno)) return;
     u().loc = s->loc;
+    u().async_function = s->kind == ast::StmtKind::AsyncFunctionDef;
     size_t first = 0;
     if (!s->body.empty() && is_docstring(s->body[0])) {
         auto* c = static_cast<ast::Constant*>(static_cast<ast::ExprStmt*>(s->body[0])->value);
