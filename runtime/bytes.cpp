@@ -9,6 +9,7 @@
 
 #include "runtime/abstract.h"
 #include "runtime/errors.h"
+#include "runtime/format.h"
 #include "runtime/int.h"
 #include "runtime/list.h"
 #include "runtime/misc_types.h"
@@ -105,6 +106,11 @@ Ref bytes_mul(Value a, Value b) {
 }
 
 int64_t bytes_len(Value v) { return as_bytes(v)->size; }
+
+Ref bytes_mod(Value a, Value b) {
+    if (!is_bytes(a)) return Ref::not_implemented();
+    return bytes_percent_format(bytes_view(a), b);
+}
 
 Ref bytes_getitem(Value self, Value key) {
     Bytes* b = as_bytes(self);
@@ -1043,6 +1049,7 @@ void init_bytes_type() {
     bytes_type.compare = bytes_compare;
     bytes_type.binary[static_cast<int>(BinOp::kAdd)] = bytes_add;
     bytes_type.binary[static_cast<int>(BinOp::kMul)] = bytes_mul;
+    bytes_type.binary[static_cast<int>(BinOp::kMod)] = bytes_mod;
     bytes_type.len = bytes_len;
     bytes_type.getitem = bytes_getitem;
     bytes_type.iter = bytes_iter;

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "runtime/abstract.h"
+#include "runtime/bytes.h"
 #include "runtime/dict.h"
 #include "runtime/errors.h"
 #include "runtime/float.h"
@@ -774,9 +775,8 @@ void pad_printf(std::string& out, std::string_view sign, std::string_view prefix
     }
 }
 
-}  // namespace
-
-Ref str_percent_format(Str* fmtstr, Value args) {
+// printf-style formatting of str (bytes_mode false) or bytes (true) into `out`.
+Ref percent_impl(std::string_view f, Value args, bool bytes_mode) {
     PercentArgs pa;
     pa.args = args;
     if (is_tuple(args)) {
@@ -787,7 +787,6 @@ Ref str_percent_format(Str* fmtstr, Value args) {
     Type* at = type_of(args);
     if (at->getitem && !is_tuple(args) && !is_str(args)) pa.dict = args;
 
-    std::string_view f = fmtstr->view();
     std::string out;
     out.reserve(f.size() + 16);
     size_t i = 0, n = f.size();
@@ -814,9 +813,10 @@ Ref str_percent_format(Str* fmtstr, Value args) {
                 ++j;
             }
             if (j >= n) return raise(&exc::ValueError, "incomplete format key");
-            RefT<Str> key = new_str(f.substr(i + 1, j - i - 1));
+            Ref key = bytes_mode ? Ref(new_bytes(f.substr(i + 1, j - i - 1)))
+                                 : Ref(new_str(f.substr(i + 1, j - i - 1)));
             if (!key) return nullptr;
-            keyed = getitem(pa.dict, key.value());
+            keyed = getitem(pa.dict, key.get());
             if (!keyed) return nullptr;
             arg = keyed.get();
             pa.arglen = -1;
@@ -883,10 +883,40 @@ Ref str_percent_format(Str* fmtstr, Value args) {
         (void)start;
         std::string sign;
         switch (type) {
+            case 'b':
             case 's':
+                if (bytes_mode) {
+                    Ref b;
+                    if (is_bytes_like(arg)) {
+                        b = bytes_from_object(arg);
+                    } else {
+                        static Str* bytes_name = intern("__bytes__");
+                        if (type_lookup(type_of(arg), bytes_name).is_null())
+                            return raisef(&exc::TypeError,
+                                          "%b requires a bytes-like object, or an object that "
+                                          "implements __bytes__, not '{}'",
+                                          type_name(arg));
+                        b = call_method(arg, bytes_name, {});
+                        if (b && !is_bytes(b.get()))
+                            return raisef(&exc::TypeError, "__bytes__ returned non-bytes (type {})",
+                                          type_name(b.get()));
+                    }
+                    if (!b) return nullptr;
+                    std::string_view text = bytes_view(b.get());
+                    if (prec >= 0 && static_cast<size_t>(prec) < text.size())
+                        text = text.substr(0, static_cast<size_t>(prec));
+                    int64_t pad = width > static_cast<int64_t>(text.size())
+                                      ? width - static_cast<int64_t>(text.size()) : 0;
+                    if (!left) out.append(static_cast<size_t>(pad), ' ');
+                    out += text;
+                    if (left) out.append(static_cast<size_t>(pad), ' ');
+                    break;
+                }
+                if (type == 'b') goto unsupported;
+                [[fallthrough]];
             case 'r':
             case 'a': {
-                Ref s = type == 's' ? str(arg) : type == 'r' ? repr(arg) : ascii(arg);
+                Ref s = type == 's' ? str(arg) : (type == 'r' && !bytes_mode) ? repr(arg) : ascii(arg);
                 if (!s) return nullptr;
                 std::string_view text = s.as<Str>()->view();
                 if (prec >= 0 && prec < s.as<Str>()->length)
@@ -951,6 +981,28 @@ Ref str_percent_format(Str* fmtstr, Value args) {
             }
             case 'c': {
                 std::string ch;
+                if (bytes_mode) {
+                    if (is_bytes(arg)) {
+                        if (bytes_view(arg).size() != 1)
+                            return raise(&exc::TypeError,
+                                         "%c requires an integer in range(256) or a single byte");
+                        ch = std::string(bytes_view(arg));
+                    } else if (is_int(arg) || type_of(arg)->index) {
+                        int64_t v;
+                        if (!index_value(arg, &v)) return nullptr;
+                        if (v < 0 || v > 255)
+                            return raise(&exc::OverflowError, "%c arg not in range(256)");
+                        ch = std::string(1, static_cast<char>(v));
+                    } else {
+                        return raise(&exc::TypeError,
+                                     "%c requires an integer in range(256) or a single byte");
+                    }
+                    int64_t pad = width > 1 ? width - 1 : 0;
+                    if (!left) out.append(static_cast<size_t>(pad), ' ');
+                    out += ch;
+                    if (left) out.append(static_cast<size_t>(pad), ' ');
+                    break;
+                }
                 if (is_str(arg)) {
                     if (arg.as<Str>()->length != 1)
                         return raise(&exc::TypeError, "%c requires int or char");
@@ -967,8 +1019,16 @@ Ref str_percent_format(Str* fmtstr, Value args) {
                 pad_printf(out, "", "", ch, width, left, false);
                 break;
             }
-            default: {
+            default:
+            unsupported: {
                 // CPython reports the index of the character in the format string.
+                if (bytes_mode) {
+                    auto c = static_cast<unsigned char>(f[i - 1]);
+                    return raisef(&exc::ValueError,
+                                  "unsupported format character '{}' (0x{:x}) at index {}",
+                                  c < 0x80 ? std::string(1, static_cast<char>(c)) : std::string("?"),
+                                  c, i - 1);
+                }
                 const char* p = f.data() + i - 1;
                 uint32_t cp = detail::utf8_decode(p);
                 int64_t idx = detail::utf8_count(f.substr(0, i - 1));
@@ -981,7 +1041,15 @@ Ref str_percent_format(Str* fmtstr, Value args) {
     }
     if (pa.argidx < pa.arglen && pa.dict.is_null())
         return raise(&exc::TypeError, "not all arguments converted during string formatting");
+    if (bytes_mode) return new_bytes(out);
     return new_str(out);
+}
+
+}  // namespace
+
+Ref str_percent_format(Str* fmtstr, Value args) { return percent_impl(fmtstr->view(), args, false); }
+Ref bytes_percent_format(std::string_view fmtbytes, Value args) {
+    return percent_impl(fmtbytes, args, true);
 }
 
 }  // namespace toy

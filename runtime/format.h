@@ -23,5 +23,7 @@ Ref str_format(Str* fmt, CallArgs a);
 Ref str_format_map(Str* fmt, Value mapping);
 // fmt % args (printf-style). `args` is a tuple, a single value, or a mapping.
 Ref str_percent_format(Str* fmt, Value args);
+// fmt % args for bytes (PEP 461): %b/%s take bytes-like or __bytes__, %r/%a give ascii().
+Ref bytes_percent_format(std::string_view fmt, Value args);
 
 }  // namespace toy

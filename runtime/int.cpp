@@ -157,19 +157,11 @@ inline bool cmp_result(int c, CmpOp op) {
 }
 
 Ref int_compare(Value a, Value b, CmpOp op) {
+    // int vs float is float's business (its compare slot is tried reflected), as in CPython
+    // where int.__lt__(1.5) is NotImplemented.
     int64_t x, y;
-    if (get_int(a, &x)) {
-        if (get_int(b, &y)) return Ref::boolean(cmp_result(x < y ? -1 : x > y ? 1 : 0, op));
-        if (b.is_double()) {
-            int c = int_double_compare(x, b.as_double());
-            if (c == 2) return Ref::boolean(op == CmpOp::kNe);
-            return Ref::boolean(cmp_result(c, op));
-        }
-    } else if (a.is_double() && get_int(b, &y)) {
-        int c = int_double_compare(y, a.as_double());
-        if (c == 2) return Ref::boolean(op == CmpOp::kNe);
-        return Ref::boolean(cmp_result(-c, op));
-    }
+    if (get_int(a, &x) && get_int(b, &y))
+        return Ref::boolean(cmp_result(x < y ? -1 : x > y ? 1 : 0, op));
     return Ref::not_implemented();
 }
 

@@ -522,7 +522,13 @@ Ref str_join(Str* sep, Value iterable) {
         n = iterable.as<Tuple>()->size;
     } else {
         Ref it = get_iter(iterable);
-        if (!it) return nullptr;
+        if (!it) {
+            if (error_matches(&exc::TypeError)) {
+                clear_error();
+                return raise(&exc::TypeError, "can only join an iterable");
+            }
+            return nullptr;
+        }
         RefT<List> l = new_list();
         if (!l) return nullptr;
         for (;;) {
