@@ -495,7 +495,7 @@ static const GetSetDef prop_getsets[] = {
 
 static void super_dealloc(Object* o) {
     auto* s = static_cast<Super*>(o);
-    if (s->type) decref(s->type);
+    if (s->thisclass) decref(s->thisclass);
     decref(s->obj);
     if (s->obj_type) decref(s->obj_type);
     object_free(o, sizeof(Super));
@@ -504,7 +504,7 @@ static void super_dealloc(Object* o) {
 static Ref super_new(Type* type, CallArgs) {
     auto* s = new_object<Super>(type, 0);
     if (!s) return nullptr;
-    s->type = nullptr;
+    s->thisclass = nullptr;
     s->obj = Value::null();
     s->obj_type = nullptr;
     return Ref::steal(s);
@@ -554,8 +554,8 @@ static bool super_init(Value self, CallArgs a) {
     }
     auto* s = self.as<Super>();
     incref(type);
-    if (s->type) decref(s->type);
-    s->type = type;
+    if (s->thisclass) decref(s->thisclass);
+    s->thisclass = type;
     incref(obj);
     decref(s->obj);
     s->obj = obj;
@@ -574,7 +574,7 @@ static Ref super_getattro(Value self, Str* name) {
         int64_t i = 0;
         for (; i < n; i++) {
             Value m = i == 0 ? Value::object(start) : mro->items[i];
-            if (m.as<Type>() == s->type) break;
+            if (m.as<Type>() == s->thisclass) break;
         }
         for (i++; i < n; i++) {
             Type* b = mro->items[i].as<Type>();
@@ -595,23 +595,23 @@ static Ref super_getattro(Value self, Str* name) {
 
 static Ref super_repr(Value self) {
     auto* s = self.as<Super>();
-    std::string tn = s->type ? type_qualified_name(s->type) : "NULL";
+    std::string_view tn = s->thisclass ? std::string_view(s->thisclass->name) : "NULL";
     if (s->obj_type)
         return Ref(new_str(fmt::format("<super: <class '{}'>, <{} object>>", tn,
-                                       type_qualified_name(s->obj_type))));
+                                       s->obj_type->name)));
     return Ref(new_str(fmt::format("<super: <class '{}'>, NULL>", tn)));
 }
 
 static Ref super_descr_get(Value self, Value obj, Type*) {
     auto* s = self.as<Super>();
     if (obj.is_null() || !s->obj.is_null()) return Ref::borrow(self);
-    Ref ns = call(Value::object(type_of(self)), {Value::object(s->type), obj});
+    Ref ns = call(Value::object(type_of(self)), {Value::object(s->thisclass), obj});
     return ns;
 }
 
 static Ref super_get_thisclass(Value v) {
     auto* s = v.as<Super>();
-    return s->type ? Ref::borrow(Value::object(s->type)) : Ref::none();
+    return s->thisclass ? Ref::borrow(Value::object(s->thisclass)) : Ref::none();
 }
 static Ref super_get_self(Value v) { return none_if_null(v.as<Super>()->obj); }
 static Ref super_get_self_class(Value v) {

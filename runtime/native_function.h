@@ -61,7 +61,7 @@ struct Property : Object {
     Value name;                   // owned: set by __set_name__, null until then
 };
 struct Super : Object {
-    Type* type;      // owned: the class super() was called in (search starts after it)
+    Type* thisclass; // owned: the class super() was called in (search starts after it)
     Value obj;       // owned: the instance or class; null when unbound
     Type* obj_type;  // owned: type(obj), or obj itself when obj is a subclass of `type`
 };

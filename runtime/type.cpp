@@ -336,7 +336,11 @@ Ref object_repr(Value self) {
     return Ref(new_str(fmt::format("<{} object at {}>", type_qualified_name(t), p)));
 }
 
-static Ref object_str(Value self) { return repr(self); }
+// Calls the repr slot unchecked: str() then reports "__str__ returned non-string" as CPython.
+static Ref object_str(Value self) {
+    ReprSlot r = type_of(self)->repr;
+    return r ? r(self) : object_repr(self);
+}
 
 bool object_hash(Value self, int64_t* out) {
     uint64_t x = self.bits();
@@ -476,10 +480,10 @@ static const GetSetDef object_getsets[] = {
 static Ref object_init_subclass(Value cls, CallArgs a) {
     if (a.nkw())
         return raisef(&exc::TypeError, "{}.__init_subclass__() takes no keyword arguments",
-                      type_qualified_name(cls.as<Type>()));
+                      cls.as<Type>()->name);
     if (a.npos)
         return raisef(&exc::TypeError, "{}.__init_subclass__() takes no arguments ({} given)",
-                      type_qualified_name(cls.as<Type>()), a.npos);
+                      cls.as<Type>()->name, a.npos);
     return Ref::none();
 }
 
