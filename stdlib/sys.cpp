@@ -54,7 +54,8 @@ constexpr const char* kVersion = "3.11.0 (toy 0.1.0) " TOY_COMPILER;
 
 Ref sys_exit(Value, CallArgs a) {
     if (!unpack_args("exit", a, 0, 1)) return nullptr;
-    Ref e = a.npos == 0 ? call(Value::object(&exc::SystemExit), {})
+    // As PyErr_SetObject(SystemExit, None): sys.exit(None) has empty args.
+    Ref e = a.npos == 0 || a.args[0].is_none() ? call(Value::object(&exc::SystemExit), {})
                         : call(Value::object(&exc::SystemExit), {a.args[0]});
     if (!e) return nullptr;
     return raise_value(e.get());

@@ -310,7 +310,7 @@ TEST_F(StdlibTest, FileIO) {
     EXPECT_EQ(eval("open('/nonexistent/x')"),
               "FileNotFoundError: [Errno 2] No such file or directory: '/nonexistent/x'");
     EXPECT_EQ(eval("open(p, 'z')"), "ValueError: invalid mode: 'z'");
-    EXPECT_EQ(eval("open(p).write('x')"), "UnsupportedOperation: not writable");
+    EXPECT_EQ(eval("open(p).write('x')"), "io.UnsupportedOperation: not writable");
     EXPECT_EQ(exec("f = open(p)\nf.close()\nf.read()\n"), "ValueError: I/O operation on closed file.");
     EXPECT_EQ(exec("with open(p, 'w') as f:\n    print('a', 1, 2.5, None, sep='|', end='$', file=f)\n"), "");
     EXPECT_EQ(read_text(path), "a|1|2.5|None$");
