@@ -590,7 +590,8 @@ bool Compiler::try_super_call(ast::Call* e) {
     auto* n = static_cast<ast::Name*>(e->func);
     if (n->id != "super") return false;
     Unit& un = u();
-    if (un.scope_type != ScopeType::kFunction && un.scope_type != ScopeType::kLambda) return false;
+    // In comprehensions too: CPython's runtime takes `.0` as the object there (and fails).
+    if (un.ste->type != BlockType::kFunction) return false;
     if (un.ste->scope_of("super") != Scope::kGlobalImplicit) return false;
     if (un.ste->scope_of("__class__") != Scope::kFree) return false;
     if (un.argcount == 0 || un.varnames.empty()) return false;

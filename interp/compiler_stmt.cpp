@@ -195,7 +195,7 @@ void Compiler::unpack_helper(const std::vector<ast::Expr*>& elts, const ast::Loc
     for (size_t i = 0; i < n; ++i) {
         if (elts[i]->kind != ast::ExprKind::Starred) continue;
         if (seen_star) {
-            error(elts[i]->loc, "multiple starred expressions in assignment");
+            error(loc, "multiple starred expressions in assignment");
             return;
         }
         size_t after = n - i - 1;

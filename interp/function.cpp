@@ -356,6 +356,7 @@ void init_function_types() {
     f.repr = function_repr;
     f.call = function_call;
     f.descr_get = function_descr_get;
+    f.flags |= kMethodDescriptor;
     type_ready(&function_type, &object_type);
 
     Type& m = method_type;

@@ -223,10 +223,7 @@ Ref normalize_throw_args(CallArgs a) {
 Ref gen_iternext(Value self) {
     bool done = false;
     Ref r = gen_run(as_gen(self), Value::none(), &done, false);
-    if (r && done) {
-        if (!(*r).is_none()) set_stop_iteration(*r);
-        return nullptr;
-    }
+    if (r && done) return nullptr;  // exhausted (the return value only matters to yield from)
     return r;
 }
 
@@ -283,7 +280,7 @@ Ref gen_close_method(Value self, CallArgs a) {
 }
 
 Ref gen_next_method(Value self, CallArgs a) {
-    Ref r = gen_iternext(self);
+    Ref r = gen_next_raising(self);
     if (!r && !error_occurred()) set_stop_iteration(Value::none());
     return r;
 }
@@ -375,6 +372,16 @@ Ref new_generator(Frame* f, Function* func) {
     g->exc_state = Value::null();
     g->running = false;
     return Ref::steal(Value::object(g));
+}
+
+Ref gen_next_raising(Value gen) {
+    bool done = false;
+    Ref r = gen_run(as_gen(gen), Value::none(), &done, false);
+    if (r && done) {
+        if (!(*r).is_none()) set_stop_iteration(*r);
+        return nullptr;
+    }
+    return r;
 }
 
 Ref gen_send_ex(Value gen, Value v, bool* done) { return gen_run(as_gen(gen), v, done, false); }

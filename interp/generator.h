@@ -35,6 +35,11 @@ Ref new_generator(Frame* f, Function* func);
 // null with the exception set.
 Ref gen_send_ex(Value gen, Value v, bool* done);
 
+// next(gen) as builtins.next wants it: the next value; at the end null with StopIteration(value)
+// set when the generator returned a value other than None, else null without exception (the
+// next slot always returns null without exception, as the slot contract says).
+Ref gen_next_raising(Value gen);
+
 void init_generator_type();
 
 }  // namespace toy

@@ -10,6 +10,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "interp/frame.h"
 #include "runtime/abstract.h"
 #include "runtime/dict.h"
 #include "runtime/errors.h"
@@ -32,7 +33,10 @@ void tb_dealloc(Object* o) {
     Value next = tb->next;
     tb->next = Value::null();
     decref(tb->code);
+    Value locals = tb->frame_locals;
+    tb->frame_locals = Value::null();
     object_free(tb, sizeof(Traceback));
+    decref(locals);
     while (next.is_object()) {
         Traceback* n = next.as<Traceback>();
         if (n->refcnt > 1) {
@@ -41,6 +45,7 @@ void tb_dealloc(Object* o) {
         }
         Value nn = n->next;
         n->next = Value::null();
+        // (n's frame_locals are released by its own dealloc below)
         decref(next);  // frees n (its next is already detached)
         next = nn;
     }
@@ -343,9 +348,39 @@ bool traceback_add(Value e, CodeObject* code, uint32_t lasti) {
     tb->code = code;
     tb->lasti = lasti;
     tb->lineno = code->line_at(lasti);
+    tb->frame_locals = Value::null();
     tb->next = be->traceback;  // the reference moves
     be->traceback = Value::object(tb);
     return true;
+}
+
+void traceback_keep_locals(Value e, Frame* f) {
+    if (!e.is_object() || !type_has(e.as_object()->type, kExceptionSubclass)) return;
+    Value head = e.as<BaseExceptionObject>()->traceback;
+    if (!head.is_object() || head.as_object()->type != &traceback_type) return;
+    Traceback* tb = head.as<Traceback>();
+    if (tb->code != f->code || !tb->frame_locals.is_null()) return;
+    Value* lp = f->localsplus();
+    uint32_t n = f->nlocalsplus;
+    bool any = false;
+    for (uint32_t i = 0; i < n; ++i)
+        if (lp[i].is_object() && !lp[i].is(e)) any = true;
+    if (!any) return;
+    RefT<Tuple> t = new_tuple(n);
+    if (!t) {
+        clear_error();
+        return;
+    }
+    for (uint32_t i = 0; i < n; ++i) {
+        Value v = lp[i];
+        if (v.is_null() || v.is(e)) {
+            t->items[i] = Value::none();
+            continue;
+        }
+        t->items[i] = v;  // the reference moves
+        lp[i] = Value::null();
+    }
+    tb->frame_locals = Value::object(t.release());
 }
 
 std::string format_exception(Value e) {

@@ -20,11 +20,19 @@ struct Traceback : Object {
     CodeObject* code;   // owned
     uint32_t lasti;     // tb_lasti (a word offset)
     int32_t lineno;     // tb_lineno
+    Value frame_locals; // owned or null: the locals of the frame the exception left (a tuple),
+                        // kept alive as long as the traceback, as CPython's tb_frame does
 };
 
 // Prepends an entry for (code, lasti) to the traceback of exception `exc` (the VM calls it
 // for each frame an exception leaves or is raised in). False on MemoryError.
 bool traceback_add(Value exc, CodeObject* code, uint32_t lasti);
+
+// Called when an exception propagates out of frame `f`: the frame's locals move into the
+// traceback entry for it (the head of exc's traceback), so that they live as long as the
+// traceback does (CPython keeps the whole frame). The exception itself is not kept (cycle).
+struct Frame;
+void traceback_keep_locals(Value exc, Frame* f);
 
 // Writes the exception with its traceback and its chained causes/contexts to sys.stderr
 // (fd 2 when sys.stderr is missing or fails), as CPython 3.11's default excepthook.

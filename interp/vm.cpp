@@ -229,7 +229,7 @@ Ref run_frame(ThreadState* ts, Frame* entry, bool throwing) {
 #define POP() (*--sp)
 #define TOP() (sp[-1])
 #define SECOND() (sp[-2])
-#define PEEK(n) (sp[-(n)])
+#define PEEK(n) (sp[-static_cast<ptrdiff_t>(n)])
 #define NAME(i) (names[i].as<Str>())
 #define ERROR_IF(cond) \
     if (TOY_UNLIKELY(cond)) goto error
@@ -1049,8 +1049,7 @@ dispatch_nocheck:
             if (!(co->flags & (kCoGenerator | kCoCoroutine | kCoAsyncGenerator))) {
                 Frame* nf;
                 if (nkw == 0 && npos == co->argcount && co->kwonlyargcount == 0 &&
-                    !(co->flags & (kCoVarargs | kCoVarkeywords)) && co->ncells == 0 &&
-                    co->nfrees == 0) {
+                    !(co->flags & (kCoVarargs | kCoVarkeywords))) {
                     // Fast path: exact positional call; the argument references move.
                     ERROR_IF(!vm_enter_call(ts));
                     nf = frame_alloc(ts, co, fn, fn->globals, fn->builtins, nullptr);
@@ -1064,6 +1063,11 @@ dispatch_nocheck:
                     Value b0 = base[0], b1 = base[1];
                     decref(b0);
                     if (b0.is_null()) decref(b1);
+                    if ((co->ncells | co->nfrees) != 0 && !init_cells(nf)) {
+                        frame_free(ts, nf);
+                        vm_leave_call(ts);
+                        goto error;
+                    }
                 } else {
                     ERROR_IF(!vm_enter_call(ts));
                     nf = make_call_frame(ts, fn, args, npos, kw, false);
@@ -1362,6 +1366,7 @@ exception_unwind:
         }
         while (sp > frame->stack_base()) decref(*--sp);
         frame->sp = sp;
+        traceback_keep_locals(*ts->exc, frame);
         if (frame->is_entry) goto exit_error;
         Frame* caller = frame->previous;
         frame_free(ts, frame);

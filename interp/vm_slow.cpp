@@ -169,7 +169,7 @@ bool load_method_slow(Value obj, Str* name, uint32_t* cache, Value* out) {
     Type* tp = type_of(obj);
     if (has_generic_getattr(tp)) {
         Value d = type_lookup(tp, name);
-        if (!d.is_null() && (is_function(d) || type_of(d) == &method_descriptor_type)) {
+        if (!d.is_null() && type_has(type_of(d), kMethodDescriptor)) {
             bool shadowed = false;
             if (obj.is_object() && tp->dict_offset > 0) {
                 Dict* dict = *reinterpret_cast<Dict**>(reinterpret_cast<char*>(obj.as_object()) +
