@@ -225,6 +225,19 @@ ErrMode lookup_errors(std::string_view e) {
     return ErrMode::kBad;
 }
 
+// Raises UnicodeDecodeError/UnicodeEncodeError(encoding, object, start, end, reason).
+Ref raise_unicode_error(Type* t, const char* encoding, Value obj, int64_t start, int64_t end,
+                        std::string_view reason) {
+    Ref enc = new_str(encoding);
+    Ref why = new_str(reason);
+    Ref s = make_int(start);
+    Ref e = make_int(end);
+    if (!enc || !why || !s || !e) return nullptr;
+    Ref ex = call(Value::object(t), {enc.get(), obj, s.get(), e.get(), why.get()});
+    if (!ex) return nullptr;
+    return raise_value(ex.get());
+}
+
 }  // namespace
 
 Ref bytes_decode(std::string_view data, std::string_view encoding, std::string_view errors) {
@@ -246,16 +259,14 @@ Ref bytes_decode(std::string_view data, std::string_view encoding, std::string_v
                 for (size_t k = start; k < end; ++k)
                     detail::utf8_append(out, 0xDC00 + static_cast<unsigned char>(data[k]));
                 return true;
-            default:
-                if (end - start == 1)
-                    (void)raisef(&exc::UnicodeDecodeError,
-                           "'{}' codec can't decode byte 0x{:02x} in position {}: {}",
-                           codec_name(codec), static_cast<unsigned char>(data[start]), start, reason);
-                else
-                    (void)raisef(&exc::UnicodeDecodeError,
-                           "'{}' codec can't decode bytes in position {}-{}: {}", codec_name(codec),
-                           start, end - 1, reason);
+            default: {
+                Ref obj = new_bytes(data);
+                if (obj)
+                    (void)raise_unicode_error(&exc::UnicodeDecodeError, codec_name(codec),
+                                              obj.get(), static_cast<int64_t>(start),
+                                              static_cast<int64_t>(end), reason);
                 return false;
+            }
         }
     };
     switch (codec) {
@@ -344,24 +355,15 @@ Ref str_encode(Str* s, std::string_view encoding, std::string_view errors) {
                     else if (mode == ErrMode::kXmlRef) out += fmt::format("&#{};", c2);
                     else if (c2 >= 0xDC80 && c2 <= 0xDCFF) out += static_cast<char>(c2 - 0xDC00);
                     else {
-                        (void)raisef(&exc::UnicodeEncodeError,
-                               "'{}' codec can't encode character '{}' in position {}: {}",
-                               codec_name(codec), char_escape(c2), index, reason);
-                        return nullptr;
+                        return raise_unicode_error(&exc::UnicodeEncodeError, codec_name(codec),
+                                                   Value::object(s), index, index + 1, reason);
                     }
                 }
                 break;
             }
             default:
-                if (run_n == 1)
-                    (void)raisef(&exc::UnicodeEncodeError,
-                           "'{}' codec can't encode character '{}' in position {}: {}",
-                           codec_name(codec), char_escape(cp), index, reason);
-                else
-                    (void)raisef(&exc::UnicodeEncodeError,
-                           "'{}' codec can't encode characters in position {}-{}: {}",
-                           codec_name(codec), index, index + run_n - 1, reason);
-                return nullptr;
+                return raise_unicode_error(&exc::UnicodeEncodeError, codec_name(codec),
+                                           Value::object(s), index, index + run_n, reason);
         }
         index += run_n;
         p = run_end;
