@@ -104,8 +104,9 @@ while IFS= read -r script; do
     args=()
     if [[ -f "$stem.args" ]]; then read -r -a args < "$stem.args"; fi
 
-    (cd "$dir" && exec timeout -k 2 "$timeout_s" "$toy" "$base.toy" "${args[@]}" \
-        < "$stdin_file" > "$tmp/stdout" 2> "$tmp/stderr_raw") 2> /dev/null
+    # (the braces keep bash's "Segmentation fault" job notice out of the report)
+    { (cd "$dir" && exec timeout -k 2 "$timeout_s" "$toy" "$base.toy" "${args[@]}" \
+        < "$stdin_file" > "$tmp/stdout" 2> "$tmp/stderr_raw"); } 2> /dev/null
     code=$?
     rm -f "$dir"/tmp_"$base"* 2>/dev/null
 
