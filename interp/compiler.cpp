@@ -282,6 +282,20 @@ RefT<CodeObject> Compiler::leave_scope() {
         set_runtime_error();
     }
 
+    // A JUMP to the next live instruction does nothing: drop it (its target and fall-through
+    // have the same depth, so the analysis above stays valid).
+    for (int i = 0; i < n; ++i) {
+        const Instr& in = un.instrs[i];
+        if (depth[i] == INT_MIN || in.op != static_cast<int16_t>(Op::JUMP)) continue;
+        int next = i + 1;
+        while (next < n && (depth[next] == INT_MIN || un.instrs[next].op == kSetup)) ++next;
+        int target = label_pos(in.arg);
+        if (target < 0) continue;
+        while (target < n && (depth[target] == INT_MIN || un.instrs[target].op == kSetup))
+            ++target;
+        if (target == next) depth[i] = INT_MIN;
+    }
+
     // ---- layout ------------------------------------------------------------------------
     std::vector<uint32_t> offset(n + 1, 0);
     uint32_t off = 0;

@@ -55,6 +55,186 @@ void emit_compare_op(Compiler& c, ast::CmpOpKind k) {
 
 // ---- constants ------------------------------------------------------------------------------
 
+// Constant folding of unary and binary operators on int, float and str constants, with
+// exactly Python's results; anything that could raise, overflow int64, lose precision or
+// build a large object (CPython's limits: 4096 characters) is left to run time.
+namespace {
+constexpr int64_t kExactDouble = int64_t{1} << 53;
+bool as_double(const Folded& f, double* d) {
+    if (f.k == Folded::kFloat) {
+        *d = f.f;
+        return true;
+    }
+    if (f.k == Folded::kInt && f.i >= -kExactDouble && f.i <= kExactDouble) {
+        *d = static_cast<double>(f.i);
+        return true;
+    }
+    return false;
+}
+bool fold_int(ast::OperatorKind op, int64_t a, int64_t b, int64_t* r) {
+    using O = ast::OperatorKind;
+    switch (op) {
+    case O::Add: return !__builtin_add_overflow(a, b, r);
+    case O::Sub: return !__builtin_sub_overflow(a, b, r);
+    case O::Mult: return !__builtin_mul_overflow(a, b, r);
+    case O::FloorDiv:
+    case O::Mod: {
+        if (b == 0 || (a == INT64_MIN && b == -1)) return false;
+        int64_t q = a / b, m = a % b;
+        if (m != 0 && ((m < 0) != (b < 0))) {
+            q -= 1;
+            m += b;
+        }
+        *r = op == O::FloorDiv ? q : m;
+        return true;
+    }
+    case O::Pow: {
+        if (b < 0 || b > 128) return false;
+        int64_t acc = 1;
+        for (int64_t i = 0; i < b; ++i)
+            if (__builtin_mul_overflow(acc, a, &acc)) return false;
+        *r = acc;
+        return true;
+    }
+    case O::LShift:
+        if (b < 0 || b > 62) return false;
+        if (a != 0 && (a > (INT64_MAX >> b) || a < (INT64_MIN >> b))) return false;
+        *r = static_cast<int64_t>(static_cast<uint64_t>(a) << b);
+        return true;
+    case O::RShift:
+        if (b < 0) return false;
+        *r = a >> (b > 63 ? 63 : b);
+        return true;
+    case O::BitAnd: *r = a & b; return true;
+    case O::BitOr: *r = a | b; return true;
+    case O::BitXor: *r = a ^ b; return true;
+    default: return false;
+    }
+}
+}  // namespace
+
+bool Compiler::fold(ast::Expr* e, Folded* out) {
+    if (failed_) return false;
+    if (e->kind == ast::ExprKind::Constant) {
+        auto* c = static_cast<ast::Constant*>(e);
+        if (c->ckind == ast::ConstKind::Int && c->big.empty()) {
+            out->k = Folded::kInt;
+            out->i = c->i;
+            return true;
+        }
+        if (c->ckind == ast::ConstKind::Float) {
+            out->k = Folded::kFloat;
+            out->f = c->f;
+            return true;
+        }
+        if (c->ckind == ast::ConstKind::Str) {
+            out->k = Folded::kStr;
+            out->s = c->s;
+            return true;
+        }
+        return false;
+    }
+    if (e->kind != ast::ExprKind::UnaryOp && e->kind != ast::ExprKind::BinOp) return false;
+    if (not_foldable_.count(e)) return false;
+    if (!enter_depth()) return false;
+    bool ok = fold_inner(e, out);
+    leave_depth();
+    if (!ok) not_foldable_.insert(e);
+    return ok;
+}
+
+bool Compiler::fold_inner(ast::Expr* e, Folded* out) {
+    if (e->kind == ast::ExprKind::UnaryOp) {
+        auto* u = static_cast<ast::UnaryOp*>(e);
+        if (u->op == ast::UnaryOpKind::USub && u->operand->kind == ast::ExprKind::Constant) {
+            auto* c = static_cast<ast::Constant*>(u->operand);
+            if (c->ckind == ast::ConstKind::Int && c->big == "9223372036854775808") {
+                out->k = Folded::kInt;
+                out->i = INT64_MIN;
+                return true;
+            }
+        }
+        Folded v;
+        if (!fold(u->operand, &v)) return false;
+        switch (u->op) {
+        case ast::UnaryOpKind::USub:
+            if (v.k == Folded::kInt && v.i != INT64_MIN) {
+                out->k = Folded::kInt;
+                out->i = -v.i;
+                return true;
+            }
+            if (v.k == Folded::kFloat) {
+                out->k = Folded::kFloat;
+                out->f = -v.f;
+                return true;
+            }
+            return false;
+        case ast::UnaryOpKind::UAdd:
+            if (v.k == Folded::kStr) return false;
+            *out = v;
+            return true;
+        case ast::UnaryOpKind::Invert:
+            if (v.k != Folded::kInt) return false;
+            out->k = Folded::kInt;
+            out->i = ~v.i;
+            return true;
+        default:
+            return false;
+        }
+    }
+    auto* b = static_cast<ast::BinOp*>(e);
+    Folded l, r;
+    if (!fold(b->left, &l) || !fold(b->right, &r)) return false;
+    using O = ast::OperatorKind;
+    if (l.k == Folded::kInt && r.k == Folded::kInt) {
+        if (b->op == O::Div) {
+            double x, y;
+            if (r.i == 0 || !as_double(l, &x) || !as_double(r, &y)) return false;
+            out->k = Folded::kFloat;
+            out->f = x / y;
+            return true;
+        }
+        int64_t v;
+        if (!fold_int(b->op, l.i, r.i, &v)) return false;
+        out->k = Folded::kInt;
+        out->i = v;
+        return true;
+    }
+    if (l.k == Folded::kStr || r.k == Folded::kStr) {
+        if (b->op == O::Add && l.k == Folded::kStr && r.k == Folded::kStr) {
+            if (l.s.size() + r.s.size() > 4096) return false;
+            out->k = Folded::kStr;
+            out->s = l.s + r.s;
+            return true;
+        }
+        if (b->op == O::Mult && (l.k == Folded::kInt || r.k == Folded::kInt)) {
+            const std::string& str = l.k == Folded::kStr ? l.s : r.s;
+            int64_t n = l.k == Folded::kInt ? l.i : r.i;
+            if (n < 0) n = 0;
+            if (n > 4096 || str.size() * static_cast<size_t>(n) > 4096) return false;
+            out->k = Folded::kStr;
+            out->s.clear();
+            for (int64_t i = 0; i < n; ++i) out->s += str;
+            return true;
+        }
+        return false;
+    }
+    double x, y;
+    if (!as_double(l, &x) || !as_double(r, &y)) return false;
+    switch (b->op) {
+    case O::Add: out->f = x + y; break;
+    case O::Sub: out->f = x - y; break;
+    case O::Mult: out->f = x * y; break;
+    case O::Div:
+        if (y == 0) return false;
+        out->f = x / y;
+        break;
+    default: return false;
+    }
+    out->k = Folded::kFloat;
+    return true;
+}
+
 bool Compiler::const_value(ast::Expr* e, Ref* out, std::string* key) {
     if (e->kind == ast::ExprKind::Constant) {
         auto* c = static_cast<ast::Constant*>(e);
@@ -112,43 +292,43 @@ bool Compiler::const_value(ast::Expr* e, Ref* out, std::string* key) {
         }
         return false;
     }
-    if (e->kind == ast::ExprKind::UnaryOp) {
-        auto* u = static_cast<ast::UnaryOp*>(e);
-        if (u->op != ast::UnaryOpKind::USub || u->operand->kind != ast::ExprKind::Constant)
-            return false;
-        auto* c = static_cast<ast::Constant*>(u->operand);
-        if (c->ckind == ast::ConstKind::Int) {
-            int64_t v;
-            if (!c->big.empty()) {
-                if (c->big != "9223372036854775808") return false;  // OverflowError when loaded
-                v = INT64_MIN;
-            } else {
-                v = -c->i;
-            }
-            *out = make_int(v);
+    if (e->kind == ast::ExprKind::UnaryOp || e->kind == ast::ExprKind::BinOp) {
+        Folded f;
+        if (!fold(e, &f)) return false;
+        switch (f.k) {
+        case Folded::kInt:
+            *out = make_int(f.i);
             if (!*out) {
                 set_runtime_error();
                 return false;
             }
-            *key = fmt::format("i{}", v);
+            *key = fmt::format("i{}", f.i);
             return true;
-        }
-        if (c->ckind == ast::ConstKind::Float) {
-            double d = -c->f;
-            *out = make_float(d);
+        case Folded::kFloat: {
+            *out = make_float(f.f);
             uint64_t bits;
-            std::memcpy(&bits, &d, sizeof bits);
+            std::memcpy(&bits, &f.f, sizeof bits);
             *key = fmt::format("f{:x}", bits);
             return true;
         }
-        return false;
+        case Folded::kStr:
+            *out = make_str_const(f.s);
+            if (!*out) {
+                set_runtime_error();
+                return false;
+            }
+            *key = str_const_key(f.s);
+            return true;
+        default:
+            return false;
+        }
     }
     if (e->kind == ast::ExprKind::Tuple) {
         auto* t = static_cast<ast::Tuple*>(e);
         if (t->ctx != ast::Ctx::Load) return false;
         for (auto* x : t->elts) {
             if (x->kind != ast::ExprKind::Constant && x->kind != ast::ExprKind::Tuple &&
-                x->kind != ast::ExprKind::UnaryOp)
+                x->kind != ast::ExprKind::UnaryOp && x->kind != ast::ExprKind::BinOp)
                 return false;
         }
         std::vector<Ref> items;
@@ -225,6 +405,15 @@ void Compiler::visit_expr_inner(ast::Expr* e) {
     }
     case K::BinOp: {
         auto* b = static_cast<ast::BinOp*>(e);
+        {
+            Ref v;
+            std::string key;
+            if (const_value(e, &v, &key)) {
+                emit(Op::LOAD_CONST, add_const(std::move(v), key));
+                return;
+            }
+            if (failed_) return;
+        }
         visit_expr(b->left);
         visit_expr(b->right);
         emit(Op::BINARY_OP, static_cast<uint32_t>(b->op));
@@ -232,7 +421,7 @@ void Compiler::visit_expr_inner(ast::Expr* e) {
     }
     case K::UnaryOp: {
         auto* un = static_cast<ast::UnaryOp*>(e);
-        if (un->op == ast::UnaryOpKind::USub && un->operand->kind == K::Constant) {
+        if (un->op != ast::UnaryOpKind::Not) {
             Ref v;
             std::string key;
             if (const_value(e, &v, &key)) {

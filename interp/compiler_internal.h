@@ -15,6 +15,7 @@
 
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "interp/ast.h"
@@ -51,6 +52,14 @@ enum class ScopeType { kModule, kClass, kFunction, kLambda, kComprehension };
 enum class FBlockKind {
     kWhileLoop, kForLoop, kTryExcept, kFinallyTry, kFinallyEnd, kWith, kHandlerCleanup,
     kPopValue, kExceptionHandler
+};
+
+// A constant computed at compile time (constant folding).
+struct Folded {
+    enum K { kNone, kInt, kFloat, kStr } k = kNone;
+    int64_t i = 0;
+    double f = 0;
+    std::string s;
 };
 
 struct FBlock {
@@ -137,6 +146,8 @@ public:
     void visit_expr_inner(ast::Expr* e);
     bool const_value(ast::Expr* e, Ref* out, std::string* key);  // constant (tuples folded)
     bool load_constant(ast::Constant* c);
+    bool fold(ast::Expr* e, Folded* out);  // false: not foldable (no error)
+    bool fold_inner(ast::Expr* e, Folded* out);
     void jump_if(ast::Expr* e, int label, bool cond);
     void visit_compare(ast::Compare* e);
     void visit_boolop(ast::BoolOp* e);
@@ -221,6 +232,7 @@ public:
     bool failed_ = false, recursion_ = false, runtime_error_ = false;
     SyntaxErrorInfo err_;
     int depth_ = 0;
+    std::unordered_set<const ast::Expr*> not_foldable_;
 };
 
 // Scoped location: instructions emitted while alive carry `loc`.
