@@ -225,7 +225,13 @@ int main(int argc, char** argv) {
             write_fd(2, msg);
             return 2;
         }
+        // As CPython 3.9+: __file__ and the code's filename are the path made absolute (not
+        // normalised); sys.path[0] is the real folder of the script.
         filename = source_arg;
+        if (filename.empty() || filename[0] != '/') {
+            char cwd[PATH_MAX];
+            if (::getcwd(cwd, sizeof cwd)) filename = std::string(cwd) + "/" + filename;
+        }
         script_dir = dir_of(absolute_path(source_arg));
     } else if (mode == Mode::kCommand) {
         source = source_arg;
@@ -270,7 +276,6 @@ int main(int argc, char** argv) {
 #endif
         }
     } else {
-        // __file__ is the path as given, as CPython 3.11 does for a script argument.
         RefT<Module> main_module =
             create_module_in_sys("__main__", mode == Mode::kFile ? filename : "");
         Ref result;

@@ -2,6 +2,7 @@
 // iter (and its callable_iterator), next.
 #include <cmath>
 
+#include "interp/generator.h"
 #include "runtime/abstract.h"
 #include "runtime/bytes.h"
 #include "runtime/errors.h"
@@ -272,7 +273,9 @@ Ref builtin_next(Value, CallArgs a) {
     if (!type_of(it)->next) {
         return raisef(&exc::TypeError, "'{}' object is not an iterator", type_name(it));
     }
-    Ref r = iter_next(it);
+    // A generator's return value travels in StopIteration(value).
+    Ref r = it.is_object() && it.as_object()->type == &generator_type ? gen_next_raising(it)
+                                                                      : iter_next(it);
     if (r) return r;
     if (error_occurred()) {
         if (a.npos == 2 && error_matches(&exc::StopIteration)) {

@@ -97,21 +97,36 @@ bool flush_std_streams() {
 
 namespace {
 
+// Modules, classes and functions stay until the data is gone, so that the __del__ methods
+// the data's release runs still find them (CPython runs all finalizers of a dead module's
+// objects before clearing anything, PEP 442; this approximates that order).
+bool is_code_like(Value v) {
+    if (!v.is_object()) return false;
+    Type* t = v.as_object()->type;
+    return t == &module_type || is_subtype(t, &type_type) || is_callable(v);
+}
+
 void clear_module_dict(Dict* d) {
     std::vector<Ref> keys;
     int64_t pos = 0;
     Value k, v;
     while (dict_next(d, &pos, &k, &v)) keys.push_back(Ref::borrow(k));
-    for (int pass = 0; pass < 2; ++pass) {
+    // Passes: data named _x, other data, then everything else but __builtins__.
+    for (int pass = 0; pass < 3; ++pass) {
         for (Ref& key : keys) {
             if (!is_str(key.get())) continue;
             std::string_view name = key.as<Str>()->view();
-            bool single_underscore = name.size() >= 1 && name[0] == '_' &&
-                                     (name.size() < 2 || name[1] != '_');
-            if (pass == 0 ? !single_underscore : (single_underscore || name == "__builtins__")) {
+            if (name == "__builtins__") continue;
+            Value cur = dict_get(d, key.get());
+            if (cur.is_null() || cur.is_none()) {
+                clear_error();
                 continue;
             }
-            if (dict_get(d, key.get()).is_null()) continue;
+            bool single_underscore = name.size() >= 1 && name[0] == '_' &&
+                                     (name.size() < 2 || name[1] != '_');
+            bool data = !is_code_like(cur);
+            if (pass == 0 && !(data && single_underscore)) continue;
+            if (pass == 1 && !data) continue;
             if (!dict_set(d, key.get(), Value::none())) clear_error();
         }
     }
