@@ -582,41 +582,75 @@ Ref resolve_field(FormatArgs& fa, std::string_view field) {
 
 bool render(std::string_view f, FormatArgs& fa, int depth, std::string& out);
 
-bool render_field(std::string_view field, FormatArgs& fa, int depth, std::string& out) {
-    // Split "name!c:spec".
-    size_t i = 0;
-    while (i < field.size()) {
-        char c = field[i];
-        if (c == '[') {
-            while (i < field.size() && field[i] != ']') ++i;
-            if (i < field.size()) ++i;
-            continue;
-        }
+// Parses one replacement field starting just after its '{' (CPython's parse_field): sets
+// name, conversion and spec, and *pos just past the closing '}'.
+bool parse_field(std::string_view f, size_t* pos, std::string_view* name, char* conversion,
+                 std::string_view* spec) {
+    size_t i = *pos, n = f.size();
+    size_t name_start = i;
+    char c = 0;
+    while (i < n) {
+        c = f[i++];
         if (c == '{') {
             (void)raise(&exc::ValueError, "unexpected '{' in field name");
             return false;
         }
-        if (c == ':' || c == '!') break;
-        ++i;
-    }
-    std::string_view name = field.substr(0, i);
-    char conversion = 0;
-    std::string_view spec;
-    if (i < field.size() && field[i] == '!') {
-        if (i + 1 >= field.size()) {
-            (void)raise(&exc::ValueError, "end of string while looking for conversion specifier");
-            return false;
+        if (c == '[') {
+            while (i < n && f[i] != ']') ++i;
+            c = 0;
+            continue;
         }
-        conversion = field[i + 1];
-        i += 2;
-        if (i < field.size()) {
-            if (field[i] != ':') {
-                (void)raise(&exc::ValueError, "expected ':' after conversion specifier");
+        if (c == '}' || c == ':' || c == '!') break;
+        c = 0;
+    }
+    *name = f.substr(name_start, (i - 1) - name_start);
+    *conversion = 0;
+    *spec = {};
+    if (c == '!' || c == ':') {
+        if (c == '!') {
+            if (i >= n) {
+                (void)raise(&exc::ValueError,
+                            "end of string while looking for conversion specifier");
                 return false;
             }
+            *conversion = f[i++];
+            if (i < n) {
+                char d = f[i++];
+                if (d == '}') {
+                    *pos = i;
+                    return true;
+                }
+                if (d != ':') {
+                    (void)raise(&exc::ValueError, "expected ':' after conversion specifier");
+                    return false;
+                }
+            }
         }
+        size_t spec_start = i;
+        int count = 1;
+        while (i < n) {
+            char d = f[i++];
+            if (d == '{') {
+                ++count;
+            } else if (d == '}' && --count == 0) {
+                *spec = f.substr(spec_start, i - 1 - spec_start);
+                *pos = i;
+                return true;
+            }
+        }
+        (void)raise(&exc::ValueError, "unmatched '{' in format spec");
+        return false;
     }
-    if (i < field.size() && field[i] == ':') spec = field.substr(i + 1);
+    if (c != '}') {
+        (void)raise(&exc::ValueError, "expected '}' before end of string");
+        return false;
+    }
+    *pos = i;
+    return true;
+}
+
+bool render_field(std::string_view name, char conversion, std::string_view spec, FormatArgs& fa,
+                  int depth, std::string& out) {
     Ref obj = resolve_field(fa, name);
     if (!obj) return false;
     switch (conversion) {
@@ -669,35 +703,27 @@ bool render(std::string_view f, FormatArgs& fa, int depth, std::string& out) {
     size_t i = 0, n = f.size();
     while (i < n) {
         char c = f[i];
-        if (c == '{') {
-            if (i + 1 < n && f[i + 1] == '{') {
-                out += '{';
-                i += 2;
-                continue;
-            }
-            // find the matching '}'
-            size_t j = i + 1;
-            int level = 1;
-            while (j < n) {
-                if (f[j] == '{') ++level;
-                else if (f[j] == '}' && --level == 0) break;
-                ++j;
-            }
-            if (j >= n) {
-                if (i + 1 >= n) (void)raise(&exc::ValueError, "Single '{' encountered in format string");
-                else (void)raise(&exc::ValueError, "expected '}' before end of string");
+        if (c == '{' || c == '}') {
+            bool at_end = i + 1 >= n;
+            if (c == '}' && (at_end || f[i + 1] != '}')) {
+                (void)raise(&exc::ValueError, "Single '}' encountered in format string");
                 return false;
             }
-            if (!render_field(f.substr(i + 1, j - i - 1), fa, depth, out)) return false;
-            i = j + 1;
-        } else if (c == '}') {
-            if (i + 1 < n && f[i + 1] == '}') {
-                out += '}';
+            if (c == '{' && at_end) {
+                (void)raise(&exc::ValueError, "Single '{' encountered in format string");
+                return false;
+            }
+            if (f[i + 1] == c) {  // escaped {{ or }}
+                out += c;
                 i += 2;
                 continue;
             }
-            (void)raise(&exc::ValueError, "Single '}' encountered in format string");
-            return false;
+            size_t pos = i + 1;
+            std::string_view name, spec;
+            char conversion;
+            if (!parse_field(f, &pos, &name, &conversion, &spec)) return false;
+            if (!render_field(name, conversion, spec, fa, depth, out)) return false;
+            i = pos;
         } else {
             size_t j = i;
             while (j < n && f[j] != '{' && f[j] != '}') ++j;
@@ -872,7 +898,7 @@ Ref percent_impl(std::string_view f, Value args, bool bytes_mode) {
         while (i < n && (f[i] == 'h' || f[i] == 'l' || f[i] == 'L')) ++i;
         if (i >= n) return raise(&exc::ValueError, "incomplete format");
         char type = f[i++];
-        if (type == '%') {
+        if (type == '%' && i == start + 2) {  // "%%" (with flags/width it is a conversion)
             out += '%';
             continue;
         }
@@ -880,7 +906,6 @@ Ref percent_impl(std::string_view f, Value args, bool bytes_mode) {
             arg = next_arg(pa);
             if (arg.is_null()) return nullptr;
         }
-        (void)start;
         std::string sign;
         switch (type) {
             case 'b':
@@ -975,8 +1000,7 @@ Ref percent_impl(std::string_view f, Value args, bool bytes_mode) {
                     for (char& c : body) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
                 bool neg = std::signbit(d) && !std::isnan(d);
                 sign = neg ? "-" : plus ? "+" : space ? " " : "";
-                bool finite = std::isfinite(d);
-                pad_printf(out, sign, "", body, width, left, zero && finite);
+                pad_printf(out, sign, "", body, width, left, zero);
                 break;
             }
             case 'c': {

@@ -353,7 +353,8 @@ Ref int_from_bytes(Value cls, CallArgs a) {
         return raise(&exc::TypeError, "from_bytes() missing required argument 'bytes' (pos 1)");
     bool little = false;
     if (!pos[1].is_null() && !parse_byteorder(pos[1], &little)) return nullptr;
-    Ref data = bytes_from_object(pos[0]);
+    Ref data = is_bytes_like(pos[0]) ? bytes_from_object(pos[0])
+                                     : call(Value::object(&bytes_type), {pos[0]});
     if (!data) return nullptr;
     std::string_view s = bytes_view(data.get());
     size_t n = s.size();
