@@ -25,10 +25,7 @@
 #include <vector>
 
 #include "interp/compiler.h"
-#if __has_include("interp/disasm.h")  // until the front end commits it
 #include "interp/disasm.h"
-#define TOY_HAVE_DISASM 1
-#endif
 #include "interp/traceback.h"
 #include "runtime/abstract.h"
 #include "runtime/errors.h"
@@ -267,13 +264,8 @@ int main(int argc, char** argv) {
             print_exception(e.get());
             status = 1;
         } else {
-#ifdef TOY_HAVE_DISASM
             std::string text = disassemble(code.get());
             write_fd(1, text);
-#else
-            write_fd(2, "toy: --dis is not available in this build\n");
-            status = 2;
-#endif
         }
     } else {
         RefT<Module> main_module =

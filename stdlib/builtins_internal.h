@@ -43,8 +43,8 @@ Ref builtin_sum(Value self, CallArgs a);
 Ref builtin_any(Value self, CallArgs a);
 Ref builtin_all(Value self, CallArgs a);
 Ref builtin_iter(Value self, CallArgs a);
-// requested by vm: for a generator (type_of(it) == &generator_type) call gen_next_raising(it)
-// (interp/generator.h) instead of iter_next, so that StopIteration carries the return value.
+// For a generator it calls gen_next_raising() (interp/generator.h), so that StopIteration
+// carries the return value (done, as the vm area asked).
 Ref builtin_next(Value self, CallArgs a);
 
 // builtins_exec.cpp
