@@ -182,6 +182,7 @@ public:
     void visit_augassign(ast::AugAssign* s);
     void visit_annassign(ast::AnnAssign* s);
     void visit_function(ast::FunctionDef* s);
+    void function_annotations(ast::FunctionDef* s);
     void visit_class(ast::ClassDef* s);
     void visit_if(ast::If* s);
     void visit_while(ast::While* s);

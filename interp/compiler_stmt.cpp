@@ -867,8 +867,36 @@ void Compiler::visit_function(ast::FunctionDef* s) {
     RefT<CodeObject> co = leave_scope();
     if (!co) return;
     make_closure(std::move(co), flags);
+    function_annotations(s);
     for (size_t i = 0; i < s->decorator_list.size(); ++i) emit(Op::CALL, 0);
     nameop(s->name, ast::Ctx::Store);
+}
+
+// f.__annotations__ = {'a': <ann>, ..., 'return': <ann>}: evaluated right after the function
+// is made (CPython evaluates them just before; MAKE_FUNCTION has no annotations operand).
+void Compiler::function_annotations(ast::FunctionDef* s) {
+    std::vector<std::pair<std::string, ast::Expr*>> anns;
+    if (ast::Arguments* a = s->args) {
+        for (auto* p : a->posonlyargs)
+            if (p->annotation) anns.emplace_back(p->arg, p->annotation);
+        for (auto* p : a->args)
+            if (p->annotation) anns.emplace_back(p->arg, p->annotation);
+        if (a->vararg && a->vararg->annotation)
+            anns.emplace_back(a->vararg->arg, a->vararg->annotation);
+        for (auto* p : a->kwonlyargs)
+            if (p->annotation) anns.emplace_back(p->arg, p->annotation);
+        if (a->kwarg && a->kwarg->annotation) anns.emplace_back(a->kwarg->arg, a->kwarg->annotation);
+    }
+    if (s->returns) anns.emplace_back("return", s->returns);
+    if (anns.empty()) return;
+    emit(Op::COPY, 1);
+    for (auto& [name, ann] : anns) {
+        emit(Op::LOAD_CONST, str_const(mangle(name)));
+        visit_expr(ann);
+    }
+    emit(Op::BUILD_MAP, static_cast<uint32_t>(anns.size()));
+    emit(Op::SWAP, 2);
+    emit(Op::STORE_ATTR, add_name("__annotations__"));
 }
 
 void Compiler::visit_class(ast::ClassDef* s) {

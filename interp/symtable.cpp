@@ -135,6 +135,17 @@ struct SymtableBuilder {
             cur->varkeywords = true;
         }
     }
+    // Parameter and return annotations are evaluated in the enclosing scope at `def` time.
+    void visit_annotations(ast::Arguments* a, ast::Expr* returns) {
+        if (a) {
+            for (auto* p : a->posonlyargs) visit_expr(p->annotation);
+            for (auto* p : a->args) visit_expr(p->annotation);
+            if (a->vararg) visit_expr(a->vararg->annotation);
+            for (auto* p : a->kwonlyargs) visit_expr(p->annotation);
+            if (a->kwarg) visit_expr(a->kwarg->annotation);
+        }
+        visit_expr(returns);
+    }
     void visit_defaults(ast::Arguments* a) {
         if (!a) return;
         for (auto* d : a->defaults) visit_expr(d);
@@ -182,6 +193,7 @@ struct SymtableBuilder {
             auto* f = static_cast<ast::FunctionDef*>(s);
             add_def(f->name, kDefLocal, s->loc);
             visit_defaults(f->args);
+            visit_annotations(f->args, f->returns);
             for (auto* d : f->decorator_list) visit_expr(d);
             enter(f->name, BlockType::kFunction, s, s->loc.line);
             if (s->kind == K::AsyncFunctionDef) cur->coroutine = true;
