@@ -100,19 +100,25 @@ static Value lookup_uncached(Type* t, Str* name) {
     return Value::null();
 }
 
+static TOY_NOINLINE Value type_lookup_miss(Type* t, Str* name, CacheEntry* e) {
+    Value r = lookup_uncached(t, name);
+    uint32_t v = t->version_tag;
+    if (v != 0 && name->interned) {
+        e->version = v;
+        e->name = name;
+        e->value = r;
+    }
+    return r;
+}
+
+// Entries are only ever written with a non-zero version and an interned name, so a hit
+// needs no further checks (a fresh entry has name == nullptr).
 Value type_lookup(Type* t, Str* name) {
     uint32_t v = t->version_tag;
-    if (TOY_LIKELY(v != 0 && name->interned)) {
-        size_t h = ((reinterpret_cast<uintptr_t>(name) >> 4) ^ (v * 2654435761u)) & (kCacheSize - 1);
-        CacheEntry& e = method_cache[h];
-        if (e.version == v && e.name == name) return e.value;
-        Value r = lookup_uncached(t, name);
-        e.version = v;
-        e.name = name;
-        e.value = r;
-        return r;
-    }
-    return lookup_uncached(t, name);
+    size_t h = ((reinterpret_cast<uintptr_t>(name) >> 4) ^ (v * 2654435761u)) & (kCacheSize - 1);
+    CacheEntry* e = &method_cache[h];
+    if (TOY_LIKELY(e->version == v && e->name == name)) return e->value;
+    return type_lookup_miss(t, name, e);
 }
 
 static void type_modified_rec(Type* t, int depth) {
