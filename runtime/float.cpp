@@ -622,7 +622,10 @@ std::string float_repr(double d) {
 
 Ref float_from_string(std::string_view s) {
     double d;
-    if (!parse_float_text(s, &d))
+    bool ok;
+    if (detail::utf8_count(s) != static_cast<int64_t>(s.size())) ok = parse_float_text(detail::ascii_digits(s), &d);
+    else ok = parse_float_text(s, &d);
+    if (!ok)
         return raisef(&exc::ValueError, "could not convert string to float: {}",
                       detail::str_repr_utf8(s));
     return make_float(d);

@@ -741,8 +741,33 @@ static std::string_view strip_ws(std::string_view s) {
     return s;
 }
 
+// Non-ASCII text: decimal digits of any script become ASCII digits, Unicode spaces become
+// spaces (as CPython's _PyUnicode_TransformDecimalAndSpaceToASCII); others are kept.
+std::string detail::ascii_digits(std::string_view text) {
+    std::string out;
+    const char* p = text.data();
+    const char* e = p + text.size();
+    while (p < e) {
+        const char* start = p;
+        uint32_t c = detail::utf8_decode(p);
+        int d = c < 0x80 ? -1 : detail::uni_decimal_value(c);
+        if (d >= 0) out += static_cast<char>('0' + d);
+        else if (c >= 0x80 && detail::uni_isspace(c)) out += ' ';
+        else out.append(start, static_cast<size_t>(p - start));
+    }
+    return out;
+}
+
 Ref int_from_string(std::string_view text, int base) {
-    std::string_view s = strip_ws(text);
+    std::string converted;
+    std::string_view s = text;
+    for (char ch : text)
+        if (static_cast<unsigned char>(ch) >= 0x80) {
+            converted = detail::ascii_digits(text);
+            s = converted;
+            break;
+        }
+    s = strip_ws(s);
     int64_t v;
     bool ovf;
     if (!parse_int_text(s, base, &v, &ovf))

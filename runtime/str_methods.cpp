@@ -442,9 +442,18 @@ Ref m_replace(Value self, CallArgs a) {
 bool is_cased(uint32_t c) { return detail::uni_isupper(c) || detail::uni_islower(c); }
 
 // Full upper mapping of c appended to out (ß -> SS).
+// Ligatures whose upper case is several letters (U+FB00..FB06).
+const char* ligature_upper(uint32_t c) {
+    static const char* const kLig[] = {"FF", "FI", "FL", "FFI", "FFL", "ST", "ST"};
+    return (c >= 0xFB00 && c <= 0xFB06) ? kLig[c - 0xFB00] : nullptr;
+}
 void append_upper(std::string& out, uint32_t c) {
     if (c == 0xDF) {
         out += "SS";
+        return;
+    }
+    if (const char* l = ligature_upper(c)) {
+        out += l;
         return;
     }
     utf8_append(out, detail::uni_toupper(c));
@@ -461,7 +470,34 @@ void append_title(std::string& out, uint32_t c) {
         out += "Ss";
         return;
     }
+    if ((c >= 0x1C4 && c <= 0x1CC) || (c >= 0x1F1 && c <= 0x1F3)) {
+        uint32_t base = c >= 0x1F1 ? 0x1F1 : 0x1C4 + (c - 0x1C4) / 3 * 3;
+        utf8_append(out, base + 1);
+        return;
+    }
+    if (const char* l = ligature_upper(c)) {
+        out += l[0];
+        for (const char* q = l + 1; *q; ++q) out += static_cast<char>(*q + 32);
+        return;
+    }
     utf8_append(out, detail::uni_toupper(c));
+}
+
+// Characters skipped when looking for the cased letters around a final sigma (approximation
+// of Unicode's Case_Ignorable: apostrophes, periods, combining marks).
+bool is_case_ignorable(uint32_t c) {
+    return c == '\'' || c == '.' || c == ':' || c == 0xB7 || c == 0x2019 ||
+           (c >= 0x300 && c <= 0x36F);
+}
+// Σ at p-1 ends a word: no cased letter follows (after case-ignorable characters).
+bool final_sigma(std::string_view v, const char* p) {
+    const char* e = v.data() + v.size();
+    while (p < e) {
+        uint32_t c = utf8_decode(p);
+        if (is_case_ignorable(c)) continue;
+        return !is_cased(c);
+    }
+    return true;
 }
 
 template <int kOp> Ref m_case(Value self, CallArgs a) {
@@ -501,12 +537,18 @@ template <int kOp> Ref m_case(Value self, CallArgs a) {
     out.reserve(v.size());
     const char* p = v.data();
     const char* e = p + v.size();
-    bool first = true, prev_cased = false;
+    bool first = true, prev_cased = false, prev_cased_letter = false;
     while (p < e) {
+        bool before = prev_cased_letter;
         uint32_t c = utf8_decode(p);
+        prev_cased_letter = is_cased(c) ? true : (is_case_ignorable(c) ? before : false);
+        [[maybe_unused]] bool prev_cased_letter_before = before;
         switch (kOp) {
             case 0: append_upper(out, c); break;
-            case 1: append_lower(out, c); break;
+            case 1:
+                if (c == 0x3A3 && before && final_sigma(v, p)) utf8_append(out, 0x3C2);
+                else append_lower(out, c);
+                break;
             case 2:
                 if (detail::uni_isupper(c)) append_lower(out, c);
                 else if (detail::uni_islower(c)) append_upper(out, c);

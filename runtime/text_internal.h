@@ -145,7 +145,10 @@ int64_t utf8_validate(std::string_view s, const char** reason, int64_t* errend);
 bool uni_isspace(uint32_t c);
 bool uni_isalpha(uint32_t c);
 bool uni_isdigit(uint32_t c);      // decimal digits (str.isdecimal)
-bool uni_isdigit_py(uint32_t c);   // str.isdigit (decimals, superscripts, circled digits)
+bool uni_isdigit_py(uint32_t c);
+int uni_decimal_value(uint32_t c);  // 0..9 for a decimal digit (any script), else -1
+// Non-ASCII decimal digits -> ASCII digits, Unicode spaces -> ' ' (for int()/float()).
+std::string ascii_digits(std::string_view text);   // str.isdigit (decimals, superscripts, circled digits)
 bool uni_isnumeric(uint32_t c);
 bool uni_isprintable(uint32_t c);
 bool uni_islower(uint32_t c);

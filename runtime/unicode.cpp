@@ -30,6 +30,7 @@ static int decimal_value(uint32_t c) {
 }
 
 bool uni_isdigit(uint32_t c) { return decimal_value(c) >= 0; }
+int uni_decimal_value(uint32_t c) { return decimal_value(c); }
 
 // str.isdigit: decimals plus superscripts, subscripts and circled digits.
 bool uni_isdigit_py(uint32_t c) {
@@ -134,6 +135,11 @@ static uint32_t map_case(uint32_t c, bool to_upper) {
         if (c >= 0xC0 && c <= 0xDE && c != 0xD7) return c + 32;
         return c;
     }
+    if ((c >= 0x1C4 && c <= 0x1CC) || (c >= 0x1F1 && c <= 0x1F3)) {
+        // DŽ Dž dž triples (upper, title, lower)
+        uint32_t base = c >= 0x1F1 ? 0x1F1 : 0x1C4 + (c - 0x1C4) / 3 * 3;
+        return to_upper ? base : base + 2;
+    }
     if (c < 0x180) {
         if (c == 0x130) return to_upper ? c : 'i';
         if (c == 0x131) return to_upper ? 'I' : c;
@@ -197,6 +203,7 @@ uint32_t uni_tolower(uint32_t c) { return map_case(c, false); }
 bool uni_islower(uint32_t c) {
     if (c < 128) return c >= 'a' && c <= 'z';
     if (c == 0xAA || c == 0xBA || c == 0xDF || c == 0x138 || c == 0x149) return true;
+    if (c >= 0xFB00 && c <= 0xFB06) return true;  // ligatures (full case mapping only)
     return uni_toupper(c) != c;
 }
 bool uni_isupper(uint32_t c) {
