@@ -412,12 +412,18 @@ void Compiler::visit_if(ast::If* s) {
 }
 
 void Compiler::visit_while(ast::While* s) {
-    int loop = new_label(), anchor = new_label(), end = new_label();
+    // As CPython 3.11: the test is repeated at the bottom, so an iteration costs one
+    // conditional jump instead of a test, a conditional jump and a JUMP back.
+    int loop = new_label(), body = new_label(), anchor = new_label(), end = new_label();
     bind(loop);
     push_fblock(FBlock{FBlockKind::kWhileLoop, loop, end});
     jump_if(s->test, anchor, false);
+    bind(body);
     visit_body(s->body);
-    emit_jump(Op::JUMP, loop);
+    {
+        LocGuard g(u(), s->test->loc);
+        jump_if(s->test, body, true);
+    }
     pop_fblock();
     bind(anchor);
     visit_body(s->orelse);
