@@ -31,6 +31,9 @@ void Parser::fill() {
 std::nullptr_t Parser::error_at(int line, int col, int end_line, int end_col, std::string msg,
                                 std::string_view kind) {
     if (failed_) return nullptr;
+    // A rule that had to look at a tokenizer error never gets to raise its own message: the
+    // tokenizer's error wins (as in CPython, where the error token aborts the rule).
+    if (p_ < toks_.size() && toks_[p_].kind == Tok::Error) return generic_error();
     failed_ = true;
     if (fstring_) msg = "f-string: " + msg;
     // CPython shows the line with its newline when it is the tokenizer's current line,

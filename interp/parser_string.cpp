@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "interp/parser_impl.h"
+#include "interp/unicode_names.h"
 
 namespace toy::detail {
 
@@ -188,13 +189,17 @@ bool Parser::decode_escapes(const Token& tok, std::string_view body, bool is_byt
                 out += "\\N";
                 break;
             }
-            size_t end = i;
-            if (end < n && body[end] == '{') {
-                while (end < n && body[end] != '}') ++end;
-                if (end < n) ++end;
-            }
-            return unicode_error(start, end - 1, end > i ? "unknown Unicode character name"
-                                                         : "malformed \\N character escape");
+            if (i >= n || body[i] != '{')
+                return unicode_error(start, i - 1, "malformed \\N character escape");
+            size_t close = body.find('}', i);
+            if (close == std::string_view::npos || close == i + 1)
+                return unicode_error(start, (close == std::string_view::npos ? n : close + 1) - 1,
+                                     "malformed \\N character escape");
+            int32_t cp = unicode_lookup_name(body.substr(i + 1, close - i - 1));
+            if (cp < 0) return unicode_error(start, close, "unknown Unicode character name");
+            append_utf8(out, (uint32_t)cp);
+            i = close + 1;
+            break;
         }
         default:
             // Unknown escapes are kept as they are (CPython warns).

@@ -1,0 +1,13 @@
+// unicode_names.h: Unicode character names for "\N{...}" escapes (a generated table of the
+// common blocks; see unicode_names_gen.py).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace toy {
+
+// The code point named `name` (case-insensitive), or -1 if unknown.
+int32_t unicode_lookup_name(std::string_view name);
+
+}  // namespace toy
