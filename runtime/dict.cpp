@@ -18,6 +18,7 @@
 #include "runtime/abstract.h"
 #include "runtime/container_util.h"
 #include "runtime/errors.h"
+#include "runtime/generic_alias.h"
 #include "runtime/int.h"
 #include "runtime/list.h"
 #include "runtime/native_function.h"
@@ -521,6 +522,7 @@ const MethodDef dict_methods[] = {
     {"__contains__", dict_contains_method},
     {"__getitem__", dict_getitem_method},
     {"__reversed__", dict_reversed_method},
+    {"__class_getitem__", generic_class_getitem, kMethodClass},
     {nullptr, nullptr},
 };
 

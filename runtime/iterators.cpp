@@ -9,6 +9,7 @@
 #include "runtime/container_util.h"
 #include "runtime/dict.h"
 #include "runtime/errors.h"
+#include "runtime/generic_alias.h"
 #include "runtime/int.h"
 #include "runtime/native_function.h"
 #include "runtime/str.h"
@@ -494,9 +495,15 @@ Ref new_callable_iter(Value callable, Value sentinel) {
 
 Ref reversed_of(Value seq) { return reversed_make(&reversed_type, seq); }
 
+const MethodDef enumerate_methods[] = {
+    {"__class_getitem__", generic_class_getitem, kMethodClass},
+    {nullptr, nullptr},
+};
+
 void init_iterator_types() {
+    init_generic_alias_type();
     init_iter(&enumerate_type, "enumerate", sizeof(EnumerateObj), enumerate_dealloc,
-              enumerate_next, enumerate_new, nullptr, true);
+              enumerate_next, enumerate_new, enumerate_methods, true);
     init_iter(&zip_type, "zip", sizeof(ZipObj), zip_dealloc, zip_next, zip_new, nullptr, true);
     init_iter(&map_type, "map", sizeof(MapObj), map_dealloc, map_next, map_new, nullptr, true);
     init_iter(&filter_type, "filter", sizeof(FilterObj), filter_dealloc, filter_next, filter_new,

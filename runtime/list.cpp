@@ -17,6 +17,7 @@
 #include "runtime/container_util.h"
 #include "runtime/errors.h"
 #include "runtime/float.h"
+#include "runtime/generic_alias.h"
 #include "runtime/int.h"
 #include "runtime/misc_types.h"
 #include "runtime/native_function.h"
@@ -812,6 +813,7 @@ const MethodDef list_methods[] = {
     {"reverse", list_reverse_method},
     {"sort", list_sort_method},
     {"__reversed__", list_reversed_method},
+    {"__class_getitem__", generic_class_getitem, kMethodClass},
     {nullptr, nullptr},
 };
 

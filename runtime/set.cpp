@@ -16,6 +16,7 @@
 #include "runtime/container_util.h"
 #include "runtime/dict.h"
 #include "runtime/errors.h"
+#include "runtime/generic_alias.h"
 #include "runtime/int.h"
 #include "runtime/list.h"
 #include "runtime/native_function.h"
@@ -1044,6 +1045,7 @@ const MethodDef set_methods[] = {
     {"issuperset", set_issuperset_method},
     {"isdisjoint", set_isdisjoint_method},
     {"__contains__", set_contains_method},
+    {"__class_getitem__", generic_class_getitem, kMethodClass},
     {nullptr, nullptr},
 };
 
@@ -1057,6 +1059,7 @@ const MethodDef frozenset_methods[] = {
     {"issuperset", set_issuperset_method},
     {"isdisjoint", set_isdisjoint_method},
     {"__contains__", set_contains_method},
+    {"__class_getitem__", generic_class_getitem, kMethodClass},
     {nullptr, nullptr},
 };
 

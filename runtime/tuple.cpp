@@ -11,6 +11,7 @@
 #include "runtime/abstract.h"
 #include "runtime/container_util.h"
 #include "runtime/errors.h"
+#include "runtime/generic_alias.h"
 #include "runtime/int.h"
 #include "runtime/list.h"
 #include "runtime/misc_types.h"
@@ -321,6 +322,7 @@ const MethodDef tuple_methods[] = {
     {"count", tuple_count_method},
     {"index", tuple_index_method},
     {"__getnewargs__", tuple_getnewargs_method},
+    {"__class_getitem__", generic_class_getitem, kMethodClass},
     {nullptr, nullptr},
 };
 
