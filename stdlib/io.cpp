@@ -87,8 +87,10 @@ Ref decode_utf8(std::string_view s) {
     const char* reason = nullptr;
     int64_t bad = utf8_invalid_at(s, &reason);
     if (bad >= 0) {
-        return raisef(&exc::UnicodeDecodeError,
-                      "'utf-8' codec can't decode byte 0x{:02x} in position {}: {}",
+        // The codec raises the full UnicodeDecodeError (encoding, object, start, end, reason).
+        Ref r = bytes_decode(s, "utf-8", "strict");
+        if (r || error_occurred()) return r;
+        return raisef(&exc::ValueError, "'utf-8' codec can't decode byte 0x{:02x} in position {}: {}",
                       static_cast<unsigned char>(s[bad]), bad, reason);
     }
     return new_str(s);
@@ -114,6 +116,20 @@ bool check_writable(FileObject* f) {
     if (f->writable) return true;
     (void)unsupported(f->binary ? "write" : "not writable");
     return false;
+}
+
+// Bytes of the file read ahead into rbuf but not consumed yet.
+off_t raw_unread(FileObject* f) {
+    auto n = static_cast<off_t>(f->rbuf.size() - f->rpos);
+    for (size_t pos : f->crlf)
+        if (pos >= f->rpos) ++n;  // a "\r\n" that became one '\n'
+    return n;
+}
+
+void reset_rbuf(FileObject* f) {
+    f->rbuf.clear();
+    f->rpos = 0;
+    f->crlf.clear();
 }
 
 // write(2) of all of data, retrying on EINTR and short writes. False with OSError set.
@@ -147,10 +163,13 @@ bool flush_write_buffer(FileObject* f) {
 bool fill(FileObject* f) {
     if (f->eof) return true;
     if (f->rpos > 0 && f->rpos == f->rbuf.size()) {
-        f->rbuf.clear();
-        f->rpos = 0;
+        reset_rbuf(f);
     } else if (f->rpos > kReadChunk) {
         f->rbuf.erase(0, f->rpos);
+        size_t keep = 0;
+        for (size_t pos : f->crlf)
+            if (pos >= f->rpos) f->crlf[keep++] = pos - f->rpos;
+        f->crlf.resize(keep);
         f->rpos = 0;
     }
     char chunk[kReadChunk];
@@ -175,14 +194,20 @@ bool fill(FileObject* f) {
     size_t i = 0, n = static_cast<size_t>(r);
     if (f->skip_lf) {
         f->skip_lf = false;
-        if (chunk[0] == '\n') i = 1;
+        if (chunk[0] == '\n') {
+            i = 1;
+            if (f->rbuf.size() > f->rpos) f->crlf.push_back(f->rbuf.size() - 1);
+        }
     }
     for (; i < n; ++i) {
         char c = chunk[i];
         if (c == '\r') {
             f->rbuf.push_back('\n');
             if (i + 1 < n) {
-                if (chunk[i + 1] == '\n') ++i;
+                if (chunk[i + 1] == '\n') {
+                    ++i;
+                    f->crlf.push_back(f->rbuf.size() - 1);
+                }
             } else {
                 f->skip_lf = true;
             }
@@ -203,8 +228,7 @@ bool read_all(FileObject* f, std::string* out) {
     while (!f->eof)
         if (!fill(f)) return false;
     out->assign(f->rbuf, f->rpos, std::string::npos);
-    f->rbuf.clear();
-    f->rpos = 0;
+    reset_rbuf(f);
     return true;
 }
 
@@ -258,8 +282,7 @@ bool readline_impl(FileObject* f, int64_t limit, std::string* out) {
         }
         if (f->eof) {
             out->assign(f->rbuf, f->rpos, std::string::npos);
-            f->rbuf.clear();
-            f->rpos = 0;
+            reset_rbuf(f);
             return true;
         }
         size_t off = f->rbuf.size() - f->rpos;
@@ -279,7 +302,7 @@ bool close_impl(FileObject* f) {
         }
     }
     f->fd = -1;
-    f->rbuf.clear();
+    reset_rbuf(f);
     f->rbuf.shrink_to_fit();
     f->wbuf.clear();
     f->wbuf.shrink_to_fit();
@@ -397,10 +420,11 @@ bool write_arg(FileObject* f, Value v, std::string_view* data, int64_t* count) {
 Ref m_write(Value self, CallArgs a) {
     FileObject* f = as_file(self);
     if (!detail::unpack_args("write", a, 1, 1)) return nullptr;
-    if (!check_writable(f)) return nullptr;
     std::string_view data;
     int64_t count;
-    if (!write_arg(f, a.args[0], &data, &count)) return nullptr;
+    if (!f->binary && !write_arg(f, a.args[0], &data, &count)) return nullptr;
+    if (!check_writable(f)) return nullptr;
+    if (f->binary && !write_arg(f, a.args[0], &data, &count)) return nullptr;
     if (!file_write_bytes(f, data)) return nullptr;
     return make_int(count);
 }
@@ -462,11 +486,10 @@ Ref m_seek(Value self, CallArgs a) {
                                        : "can't do nonzero end-relative seeks");
     }
     if (!flush_write_buffer(f)) return nullptr;
-    if (whence == 1) offset -= static_cast<int64_t>(f->rbuf.size() - f->rpos);
+    if (whence == 1) offset -= raw_unread(f);
     off_t r = ::lseek(f->fd, offset, static_cast<int>(whence));
     if (r < 0) return raise_errno(errno);
-    f->rbuf.clear();
-    f->rpos = 0;
+    reset_rbuf(f);
     f->eof = false;
     f->skip_lf = false;
     return make_int(r);
@@ -479,14 +502,14 @@ Ref m_tell(Value self, CallArgs a) {
     off_t r = ::lseek(f->fd, 0, SEEK_CUR);
     if (r < 0) return raise_errno(errno);
     r += static_cast<off_t>(f->wbuf.size());
-    r -= static_cast<off_t>(f->rbuf.size() - f->rpos);
+    r -= raw_unread(f);
     return make_int(r);
 }
 
 Ref m_fileno(Value self, CallArgs a) {
     FileObject* f = as_file(self);
     if (!detail::unpack_args("fileno", a, 0, 0)) return nullptr;
-    if (!check_open(f)) return nullptr;
+    if (f->closed) return raise(&exc::ValueError, "I/O operation on closed file");
     return make_int(f->fd);
 }
 
@@ -638,13 +661,12 @@ bool file_write_bytes(FileObject* f, std::string_view data) {
     }
     if (!f->rbuf.empty() || f->rpos) {
         // Reading and writing share one position: drop the read-ahead first.
-        off_t back = -static_cast<off_t>(f->rbuf.size() - f->rpos);
+        off_t back = -raw_unread(f);
         if (back != 0 && ::lseek(f->fd, back, SEEK_CUR) < 0) {
             (void)raise_errno(errno);
             return false;
         }
-        f->rbuf.clear();
-        f->rpos = 0;
+        reset_rbuf(f);
         f->eof = false;
     }
     if (data.size() >= kWriteBufferSize) {

@@ -19,6 +19,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "runtime/type.h"
 
@@ -52,6 +53,9 @@ struct FileObject : Object {
     std::string wbuf;
     std::string rbuf;
     size_t rpos = 0;
+    // Text read: indices in rbuf of the '\n's that stand for a "\r\n" in the file (tell()
+    // counts two bytes for them).
+    std::vector<size_t> crlf;
 };
 
 void init_io_types();  // once per process (setup_interpreter calls it)
