@@ -96,6 +96,17 @@ Ref decode_utf8(std::string_view s) {
     return new_str(s);
 }
 
+// raise_errno() with a file name, the empty one included (open("") names '').
+Ref raise_errno_filename(int err, const std::string& path) {
+    if (!path.empty()) return raise_errno(err, path);
+    RefT<Str> msg = new_str(strerror(err));
+    RefT<Str> name = new_str("");
+    if (!msg || !name) return nullptr;
+    Ref e = call(Value::object(&exc::OSError), {Value::small_int(err), msg.value(), name.value()});
+    if (!e) return nullptr;
+    return raise_value(e.get());
+}
+
 Ref unsupported(const char* what) { return raise(&unsupported_operation_type, what); }
 
 bool check_open(FileObject* f) {
@@ -796,7 +807,7 @@ Ref builtin_open(Value, CallArgs a) {
             fd = ::open(path.c_str(), flags, 0666);
             if (fd >= 0 || errno != EINTR) break;
         }
-        if (fd < 0) return raise_errno(errno, path);
+        if (fd < 0) return raise_errno_filename(errno, path);
         struct stat st;
         if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
             ::close(fd);
