@@ -71,6 +71,7 @@ uint64_t hash_bytes(const char* p, size_t n) {
 
 void str_dealloc(Object* o) {
     Str* s = static_cast<Str*>(o);
+    delete[] s->index;
     object_free(o, sizeof(Str) + static_cast<size_t>(s->nbytes));
 }
 
@@ -372,6 +373,7 @@ RefT<Str> new_str_uninit(int64_t nbytes) {
     s->hash = -1;
     s->ascii = true;
     s->interned = false;
+    s->index = nullptr;
     s->data[nbytes] = '\0';
     return RefT<Str>::steal(s);
 }
@@ -454,18 +456,47 @@ Ref str_exact(Str* s) {
     return new_str(s->view());
 }
 
+namespace {
+constexpr int kIndexStride = 32;
+
+// Walks forward from byte offset b (at a code point start) over n code points.
+inline int64_t walk_forward(const unsigned char* p, int64_t b, int64_t n) {
+    while (n > 0) {
+        unsigned char c = p[b];
+        b += c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+        --n;
+    }
+    return b;
+}
+}  // namespace
+
 int64_t str_byte_offset(Str* s, int64_t i) {
     if (s->ascii) return i;
-    const auto* p = reinterpret_cast<const unsigned char*>(s->data);
+    if (i <= 0) return 0;
     if (i >= s->length) return s->nbytes;
-    int64_t count = 0, b = 0;
-    for (; b < s->nbytes; ++b) {
-        if ((p[b] & 0xC0) != 0x80) {
-            if (count == i) return b;
-            ++count;
+    const auto* p = reinterpret_cast<const unsigned char*>(s->data);
+    if (s->length < 2 * kIndexStride || s->immortal()) {
+        if (i <= s->length / 2) return walk_forward(p, 0, i);
+        // closer to the end: walk backwards over the last (length - i) code points
+        int64_t b = s->nbytes, n = s->length - i;
+        while (n > 0) {
+            --b;
+            if ((p[b] & 0xC0) != 0x80) --n;
         }
+        return b;
     }
-    return s->nbytes;
+    if (!s->index) {
+        int64_t entries = s->length / kIndexStride + 1;
+        auto* idx = new (std::nothrow) int64_t[static_cast<size_t>(entries)];
+        if (!idx) return walk_forward(p, 0, i);
+        int64_t b = 0;
+        for (int64_t k = 0; k < entries; ++k) {
+            idx[k] = b;
+            if (k + 1 < entries) b = walk_forward(p, b, kIndexStride);
+        }
+        s->index = idx;
+    }
+    return walk_forward(p, s->index[i / kIndexStride], i % kIndexStride);
 }
 
 Ref str_char_at(Str* s, int64_t i) {

@@ -21,6 +21,9 @@ struct Str : Object {
     int64_t hash;      // -1 until computed
     bool ascii;        // all bytes < 0x80 (then length == nbytes)
     bool interned;
+    // (text) Lazily built byte offsets of every 32nd code point, for indexing long non-ASCII
+    // strings in O(1); owned, null until first needed (never built for immortal strings).
+    int64_t* index;
     char data[1];      // nbytes + 1 bytes, NUL-terminated UTF-8 (allocated past the end)
 
     std::string_view view() const { return {data, static_cast<size_t>(nbytes)}; }
