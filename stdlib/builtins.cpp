@@ -495,6 +495,17 @@ Ref builtin_input(Value, CallArgs a) {
     return line;
 }
 
+// exit() and quit(), which CPython's site module adds: SystemExit(code).
+Ref builtin_exit(Value, CallArgs a) {
+    Value args[1];
+    if (!parse_args("exit", a, 0, 1, {"code"}, args)) return nullptr;
+    Ref e = args[0].is_null() || args[0].is_none()
+                ? call(Value::object(&exc::SystemExit), {})
+                : call(Value::object(&exc::SystemExit), {args[0]});
+    if (!e) return nullptr;
+    return raise_value(e.get());
+}
+
 // ---- the module ---------------------------------------------------------------------------------
 
 namespace {
@@ -514,6 +525,7 @@ const MethodDef kBuiltinFunctions[] = {
     {"dir", builtin_dir},
     {"divmod", builtin_divmod},
     {"eval", builtin_eval},
+    {"exit", builtin_exit},
     {"exec", builtin_exec},
     {"format", builtin_format},
     {"getattr", builtin_getattr},
@@ -536,6 +548,7 @@ const MethodDef kBuiltinFunctions[] = {
     {"ord", builtins_ord},
     {"pow", builtin_pow},
     {"print", builtin_print},
+    {"quit", builtin_exit},
     {"repr", builtin_repr},
     {"round", builtin_round},
     {"setattr", builtin_setattr},
