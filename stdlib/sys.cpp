@@ -9,6 +9,7 @@
 #include <cfloat>
 #include <string>
 
+#include "interp/traceback.h"
 #include "runtime/abstract.h"
 #include "runtime/dict.h"
 #include "runtime/errors.h"
@@ -129,6 +130,30 @@ Ref sys_intern(Value, CallArgs a) {
     return Ref::borrow(Value::object(intern_str(v.as<Str>())));
 }
 
+// sys.displayhook(value): the REPL's echo (PRINT_EXPR): repr to sys.stdout, builtins._ = value.
+Ref sys_displayhook(Value, CallArgs a) {
+    if (!one_arg("displayhook", a)) return nullptr;
+    Value v = a.args[0];
+    if (v.is_none()) return Ref::none();
+    Interpreter* interp = current_thread()->interp;
+    if (!dict_set_str(interp->builtins, intern("_"), Value::none())) return nullptr;
+    Value out = sys_attr(TOY_NAME(stdout));
+    if (out.is_null() || out.is_none()) return raise(&exc::RuntimeError, "lost sys.stdout");
+    Ref keep = Ref::borrow(out);
+    Ref r = repr(v);
+    if (!r) return nullptr;
+    if (!write_to(out, r.as<Str>()) || !write_to(out, std::string_view("\n"))) return nullptr;
+    if (!dict_set_str(interp->builtins, intern("_"), v)) return nullptr;
+    return Ref::none();
+}
+
+// sys.excepthook(type, value, traceback): prints the exception as an uncaught one.
+Ref sys_excepthook(Value, CallArgs a) {
+    if (!unpack_args("excepthook", a, 3, 3)) return nullptr;
+    print_exception(a.args[1]);
+    return Ref::none();
+}
+
 Ref sys_getdefaultencoding(Value, CallArgs a) {
     if (!unpack_args("getdefaultencoding", a, 0, 0)) return nullptr;
     return new_str("utf-8");
@@ -142,6 +167,10 @@ const MethodDef kSysFunctions[] = {
     {"exc_info", sys_exc_info},
     {"exception", sys_exception},
     {"intern", sys_intern},
+    {"displayhook", sys_displayhook},
+    {"__displayhook__", sys_displayhook},
+    {"excepthook", sys_excepthook},
+    {"__excepthook__", sys_excepthook},
     {"getdefaultencoding", sys_getdefaultencoding},
     {"getfilesystemencoding", sys_getdefaultencoding},
     {nullptr, nullptr},
