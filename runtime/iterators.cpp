@@ -72,7 +72,7 @@ void enumerate_dealloc(Object* o) {
 
 Ref enumerate_new(Type* type, CallArgs a) {
     Value iterable = Value::null(), start = Value::null();
-    if (a.npos > 2)
+    if (a.npos + a.nkw() > 2)
         return raisef(&exc::TypeError, "enumerate() takes at most 2 arguments ({} given)",
                       a.npos + a.nkw());
     if (a.npos > 0) iterable = a.args[0];
@@ -142,6 +142,9 @@ void zip_dealloc(Object* o) {
 
 Ref zip_new(Type* type, CallArgs a) {
     bool strict = false;
+    if (a.nkw() > 1)
+        return raisef(&exc::TypeError, "zip() takes at most 1 keyword argument ({} given)",
+                      a.nkw());
     for (size_t i = 0; i < a.nkw(); ++i) {
         std::string_view n = a.kwnames->items[i].as<Str>()->view();
         if (n != "strict")
