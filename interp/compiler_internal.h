@@ -236,11 +236,14 @@ public:
     std::unordered_set<const ast::Expr*> not_foldable_;
 };
 
-// Scoped location: instructions emitted while alive carry `loc`.
+// Scoped location: instructions emitted while alive carry `loc` (nodes without a position
+// keep the enclosing one).
 struct LocGuard {
     Unit& unit;
     ast::Loc saved;
-    LocGuard(Unit& un, const ast::Loc& loc) : unit(un), saved(un.loc) { unit.loc = loc; }
+    LocGuard(Unit& un, const ast::Loc& loc) : unit(un), saved(un.loc) {
+        if (loc.line > 0) unit.loc = loc;
+    }
     ~LocGuard() { unit.loc = saved; }
 };
 
