@@ -24,24 +24,18 @@
 #include "runtime/interpreter.h"
 #include "runtime/int.h"
 #include "runtime/str.h"
+#include "runtime/thread_state.h"
 #include "runtime/tuple.h"
 
 using namespace toy;
 
 namespace {
 
-class CompilerEnv : public ::testing::Environment {
-public:
-    void SetUp() override {
-        static Interpreter* interp = nullptr;
-        if (!interp) interp = new_interpreter();
-    }
-};
-[[maybe_unused]] auto* const kEnv = ::testing::AddGlobalTestEnvironment(new CompilerEnv);
-
+// Other test files create and delete interpreters too: make sure one is current.
 void ensure_interp() {
     static Interpreter* interp = nullptr;
     if (!interp) interp = new_interpreter();
+    if (!current_thread()) set_current_thread(interp->main_thread);
 }
 
 std::filesystem::path golden_dir() {
@@ -437,6 +431,7 @@ TEST(Compiler, ParserErrorsBecomeSyntaxError) {
 // ---- symbol table (on parsed ASTs) ---------------------------------------------------------
 
 TEST(Symtable, Scopes) {
+    ensure_interp();
     ast::Arena arena;
     SyntaxErrorInfo err;
     const char* src =
