@@ -322,9 +322,8 @@ static bool augassign_op(Tok t, OperatorKind* op) {
     }
 }
 
-// Is `e` an expression of the bitwise_or level or tighter (what CPython's
-// invalid_named_expression accepts as the left side of a mistaken '=')?
-static bool is_bitwise_or_level(const Expr* e) {
+bool Parser::is_bitwise_or_level(const Expr* e) const {
+    if (grouped_.count(e)) return true;  // (x) is an atom
     switch (e->kind) {
     case ExprKind::BoolOp: case ExprKind::Compare: case ExprKind::IfExp: case ExprKind::Lambda:
     case ExprKind::NamedExpr: case ExprKind::Starred: case ExprKind::Yield:
@@ -345,8 +344,10 @@ Stmt* Parser::parse_expr_or_assign() {
     Tok k = kind();
     if (k == Tok::Equal) {
         std::vector<Expr*> items{e};
+        std::vector<size_t> starts{start_idx};
         Expr* value = nullptr;
         while (accept(Tok::Equal)) {
+            starts.push_back(mark());
             Expr* v = at(Tok::Yield) ? parse_yield_expr() : parse_star_expressions();
             if (!v) return nullptr;
             items.push_back(v);
@@ -356,13 +357,13 @@ Stmt* Parser::parse_expr_or_assign() {
         // Validate the targets.
         for (size_t i = 0; i < items.size(); ++i) {
             Expr* t = items[i];
-            if (t->kind == ExprKind::Yield || t->kind == ExprKind::YieldFrom)
+            if ((t->kind == ExprKind::Yield || t->kind == ExprKind::YieldFrom) &&
+                toks_[starts[i]].kind == Tok::Yield)
                 return error_node(t, "assignment to yield expression not possible");
             Expr* bad = invalid_target(t, TargetsType::Star);
             if (bad) {
                 // CPython's invalid_named_expression: `x() = 1` with a single '='.
-                if (items.size() == 1 && value->kind != ExprKind::Yield &&
-                    value->kind != ExprKind::YieldFrom) {
+                if (items.size() == 1 && toks_[starts[1]].kind != Tok::Yield) {
                     Expr* cand = t;
                     if (t->kind == ExprKind::Tuple && toks_[start_idx].kind != Tok::LPar &&
                         !static_cast<Tuple*>(t)->elts.empty())
@@ -778,9 +779,8 @@ Stmt* Parser::parse_classdef(std::vector<Expr*> decorators, const Token* first) 
     c->decorator_list = std::move(decorators);
     if (at(Tok::LPar)) {
         const Token& lp = peek();
-        Name dummy;
-        dummy.loc = loc_of(lp, lp);
-        Expr* call = parse_call(&dummy, mark());
+        (void)lp;
+        Expr* call = parse_call(nullptr, mark());  // null func: class bases
         if (!call) return nullptr;
         Call* cl = static_cast<Call*>(call);
         c->bases = std::move(cl->args);

@@ -189,7 +189,7 @@ Expr* Parser::parse_named_expression() {
             excluded = ck == ConstKind::True || ck == ConstKind::False || ck == ConstKind::None;
         }
         bool bitor_level = true;
-        switch (e->kind) {
+        if (!grouped_.count(e)) switch (e->kind) {
         case ExprKind::BoolOp: case ExprKind::Compare: case ExprKind::IfExp: case ExprKind::Lambda:
             bitor_level = false;
             break;
@@ -221,6 +221,8 @@ Expr* Parser::parse_expression() {
     if (at(Tok::Lambda)) return parse_lambda();
     DepthGuard g(this);
     if (!g.ok) return nullptr;
+    bool skip_check = skip_comma_check_ || no_invalid_ > 0;
+    skip_comma_check_ = false;
     size_t s0 = mark();
     Expr* a = parse_disjunction();
     if (!a) return nullptr;
@@ -241,13 +243,15 @@ Expr* Parser::parse_expression() {
         return ie;
     }
     // CPython's invalid_expression: two expressions in a row inside brackets.
-    if (starts_expression(kind()) && peek().level > 0 &&
+    if (!skip_check && starts_expression(kind()) && peek().level > 0 &&
         !(a->kind == ExprKind::Name && at(Tok::String))) {
         bool legacy = a->kind == ExprKind::Name &&
                       (static_cast<Name*>(a)->id == "print" || static_cast<Name*>(a)->id == "exec");
         if (!legacy) {
             size_t save = p_;
+            ++no_invalid_;
             Expr* b = parse_expression();
+            --no_invalid_;
             if (!b) return nullptr;
             if (prev().level > 0) return error_range(a, b, "invalid syntax. Perhaps you forgot a comma?");
             p_ = save;
@@ -622,6 +626,7 @@ Expr* Parser::parse_call(Expr* func, size_t s0) {
             else e = parse_expression();
             if (!e) return nullptr;
             if (at(Tok::For) || (at(Tok::Async) && kind(1) == Tok::For)) {
+                if (!func) return generic_error();  // class bases: no bare generator
                 bool sole = c->args.empty() && c->keywords.empty();
                 Expr* g = parse_genexp_after(e, lp);
                 if (!g) return nullptr;
@@ -802,6 +807,7 @@ Expr* Parser::parse_paren() {
         Expr* y = parse_yield_expr();
         if (!y) return nullptr;
         if (!expect(Tok::RPar)) return nullptr;
+        grouped_.insert(y);
         return y;
     }
     Expr* first = parse_star_named_expression();
@@ -830,6 +836,7 @@ Expr* Parser::parse_paren() {
     if (!at(Tok::RPar)) return generic_error();
     if (first->kind == ExprKind::Starred) return error_node(first, "cannot use starred expression here");
     advance();
+    grouped_.insert(first);
     return first;
 }
 
@@ -882,6 +889,7 @@ Expr* Parser::parse_brace_display() {
                 d->values.push_back(v);
                 continue;
             }
+            skip_comma_check_ = true;  // CPython: "':' expected after dictionary key" instead
             Expr* k = parse_expression();
             if (!k) return nullptr;
             if (!at(Tok::Colon)) {

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <deque>
+#include <unordered_set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -160,6 +161,9 @@ public:
     Expr* invalid_target(Expr* e, TargetsType type);
     bool check_target(Expr* e, TargetsType type);
     static const char* expr_name(const Expr* e);
+    // Is `e` an expression of the bitwise_or level or tighter (what CPython's
+    // invalid_named_expression accepts as the left side of a mistaken '=')?
+    bool is_bitwise_or_level(const Expr* e) const;
 
     // ---- strings (parser_string.cpp) ----
     Expr* parse_strings();
@@ -196,6 +200,9 @@ public:
     bool fstring_ = false;
     int depth_ = 0;
     int fstring_depth_ = 0;
+    std::unordered_set<const Expr*> grouped_;  // expressions written in parentheses: (x)
+    int no_invalid_ = 0;          // > 0: inside CPython's expression_without_invalid
+    bool skip_comma_check_ = false;  // the next parse_expression skips its invalid_expression check
 };
 
 }  // namespace toy::detail
