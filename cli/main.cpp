@@ -1,6 +1,5 @@
-// main.cpp: the `toy` command, the first embedder. It uses only what the embedding API offers
-// (interpreter creation and set-up, compiling and running a module, printing an exception);
-// issue 7 turns these into the public include/toy/ API.
+// main.cpp: the `toy` command, the first embedder: it uses only the public API
+// (include/toy/toy.h).
 //
 //   toy FILE [ARGS...]     run a script (sys.argv[0] = FILE, sys.path[0] = its folder)
 //   toy -c CODE [ARGS...]  run CODE (sys.argv[0] = '-c')
@@ -24,17 +23,7 @@
 #include <string_view>
 #include <vector>
 
-#include "interp/compiler.h"
-#include "interp/disasm.h"
-#include "interp/traceback.h"
-#include "runtime/abstract.h"
-#include "runtime/errors.h"
-#include "runtime/int.h"
-#include "runtime/interpreter.h"
-#include "runtime/module.h"
-#include "runtime/str.h"
-#include "stdlib/io.h"
-#include "stdlib/registry.h"
+#include "toy/toy.h"
 
 namespace {
 
@@ -105,38 +94,9 @@ std::string dir_of(const std::string& abs) {
     return abs.substr(0, slash);
 }
 
-// The exit status for an uncaught SystemExit, printing a non-integer code as CPython does.
-int system_exit_status(toy::Value exc) {
-    using namespace toy;
-    Ref code = getattr(exc, intern("code"));
-    if (!code) {
-        clear_error();
-        return 1;
-    }
-    if (code.get().is_none()) return 0;
-    if (is_int(code.get())) {
-        int64_t n;
-        if (!int_value(code.get(), &n)) {
-            clear_error();
-            return -1;
-        }
-        return static_cast<int>(n);
-    }
-    Ref s = str(code.get());
-    if (!s) {
-        clear_error();
-        return 1;
-    }
-    std::string text(static_cast<Str*>(s.obj())->view());
-    text += '\n';
-    write_stderr(text);
-    return 1;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-    using namespace toy;
     enum class Mode { kFile, kCommand, kStdin, kDis } mode = Mode::kStdin;
     std::string source_arg;  // file path or command text
     int first_arg = argc;    // index of sys.argv[1]
@@ -217,8 +177,9 @@ int main(int argc, char** argv) {
     if (mode == Mode::kFile || mode == Mode::kDis) {
         int err = 0;
         if (!read_file(source_arg, &source, &err)) {
-            std::string msg = fmt::format("{}: can't open file '{}': [Errno {}] {}\n", argv[0],
-                                          absolute_path(source_arg), err, strerror(err));
+            std::string msg = std::string(argv[0]) + ": can't open file '" +
+                              absolute_path(source_arg) + "': [Errno " + std::to_string(err) +
+                              "] " + strerror(err) + "\n";
             write_fd(2, msg);
             return 2;
         }
@@ -241,52 +202,23 @@ int main(int argc, char** argv) {
         filename = "<stdin>";
     }
 
-    Interpreter* interp = new_interpreter();
-    if (!interp) {
-        write_fd(2, "toy: cannot create the interpreter\n");
-        return 1;
-    }
-    InterpreterConfig config;
-    config.argv = sys_argv;
-    config.script_dir = script_dir;
-    if (!setup_interpreter(interp, config)) {
-        Ref e = fetch_error();
-        if (e) print_exception(e.get());
-        write_fd(2, "toy: interpreter set-up failed\n");
-        return 1;
-    }
+    toy::InterpreterOptions options;
+    options.argv = sys_argv;
+    options.script_dir = script_dir;
+    toy::Interpreter* interp = toy::create_interpreter(options);
+    if (!interp) return 1;
 
     int status = 0;
     if (mode == Mode::kDis) {
-        RefT<CodeObject> code = compile_source(source, filename, CompileMode::kExec);
-        if (!code) {
-            Ref e = fetch_error();
-            print_exception(e.get());
-            status = 1;
+        std::string listing;
+        if (toy::disassemble_source(interp, source, filename, &listing)) {
+            write_fd(1, listing);
         } else {
-            std::string text = disassemble(code.get());
-            write_fd(1, text);
+            status = 1;
         }
     } else {
-        RefT<Module> main_module =
-            create_module_in_sys("__main__", mode == Mode::kFile ? filename : "");
-        Ref result;
-        if (main_module) result = exec_module_source(main_module.get(), source, filename);
-        if (!result) {
-            Ref e = fetch_error();
-            if (e && isinstance(e.get(), Value::object(&exc::SystemExit))) {
-                status = system_exit_status(e.get());
-            } else if (e) {
-                print_exception(e.get());
-                status = isinstance(e.get(), Value::object(&exc::KeyboardInterrupt)) ? 130 : 1;
-            } else {
-                status = 1;
-            }
-            clear_error();
-        }
+        status = toy::run_main(interp, source, filename, mode == Mode::kFile);
     }
-    finalize_modules();
-    if (!flush_std_streams() && status == 0) status = 120;
-    delete_interpreter(interp);
+    if (!toy::destroy_interpreter(interp) && status == 0) status = 120;
     return status;
 }
