@@ -3,7 +3,7 @@
 # Sourced by setup.sh and test.sh. Uses sudo when not root.
 toy_install_deps() {
     local pkgs=(build-essential cmake ninja-build ccache pkg-config clang
-                libre2-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
+                libclang-rt-14-dev libre2-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
                 python3 lua5.4)
     local missing=()
     for p in "${pkgs[@]}"; do
