@@ -516,6 +516,7 @@ Token Lexer::lex_string(uint32_t start, uint32_t qp) {
     t.col = (int32_t)(start - first_line_begin);
     t.end_line = line_;
     t.end_col = (int32_t)(p - line_begin_);
+    t.level = (int32_t)brackets_.size() + (fstring_ ? 1 : 0);
     return t;
 }
 
@@ -529,7 +530,13 @@ Token Lexer::next() {
     for (;;) {
         if (done_) {
             Token t = make(Tok::EndMarker, pos_, pos_);
-            if (fstring_) t.end_col += 1;  // stands for the ')' CPython 3.11 wraps fields in
+            if (fstring_) {
+                t.end_col += 1;  // stands for the ')' CPython 3.11 wraps fields in
+            } else {
+                // CPython's ENDMARKER sits on the last line with no column.
+                t.line = t.end_line = current_line();
+                t.col = t.end_col = -1;
+            }
             return t;
         }
         if (atbol_) {

@@ -46,6 +46,11 @@ std::nullptr_t Parser::error_at(int line, int col, int end_line, int end_col, st
 
 std::nullptr_t Parser::error_tok(const Token& t, std::string msg, std::string_view kind) {
     if (t.kind == Tok::Error) return generic_error();
+    if (t.col < 0) {  // the end marker: CPython reports offset 0, end_offset 0
+        error_at(t.line, -1, t.end_line, 0, std::move(msg), kind);
+        if (err_->end_col > 0) err_->end_col = 0;
+        return nullptr;
+    }
     return error_at(t.line, t.col, t.end_line, t.end_col, std::move(msg), kind);
 }
 
@@ -57,11 +62,24 @@ std::nullptr_t Parser::error_range(const Node* a, const Node* b, std::string msg
     return error_at(a->loc.line, a->loc.col, b->loc.end_line, b->loc.end_col, std::move(msg));
 }
 
-std::nullptr_t Parser::error_last(std::string msg) {
+// CPython's RAISE_SYNTAX_ERROR / RAISE_INDENTATION_ERROR: at the last token read; at the end
+// marker (which has no column) the offset is the end of the current line and end_offset -1.
+std::nullptr_t Parser::error_last(std::string msg, std::string_view kind) {
     if (failed_) return nullptr;
     const Token& t = toks_.empty() ? peek() : toks_.back();
     if (t.kind == Tok::Error) return generic_error();
-    return error_tok(t, std::move(msg));
+    if (t.col < 0) {
+        std::string_view lt = lex_.line_text(t.line);
+        int n = 0;
+        for (unsigned char c : lt)
+            if ((c & 0xC0) != 0x80) ++n;
+        if (lt.empty() || lt.back() != '\n') ++n;  // the newline CPython appends
+        error_at(t.line, 0, t.line, -1, std::move(msg), kind);
+        err_->col = n;
+        err_->end_col = -1;
+        return nullptr;
+    }
+    return error_tok(t, std::move(msg), kind);
 }
 
 std::nullptr_t Parser::generic_error() {
@@ -213,8 +231,8 @@ bool Parser::parse_block(Body& out, const char* what, int line) {
                 generic_error();
                 return false;
             }
-            error_tok(t, fmt::format("expected an indented block after {} on line {}", what, line),
-                      "IndentationError");
+            error_last(fmt::format("expected an indented block after {} on line {}", what, line),
+                       "IndentationError");
             return false;
         }
         if (!parse_statements(out)) return false;
@@ -834,13 +852,17 @@ Arguments* Parser::parse_params(bool lambda, Tok closer) {
             if (seen_star) return error_tok(t, "* argument may appear only once");
             advance();
             seen_star = true;
+            // def reports at the '*', lambda at the token after it (CPython's rules differ)
             if (at(Tok::Comma)) {
                 advance();
                 if (at(closer) || at(Tok::DoubleStar))
-                    return error_tok(t, "named arguments must follow bare *");
+                    return lambda ? error_last("named arguments must follow bare *")
+                                  : error_tok(t, "named arguments must follow bare *");
                 continue;
             }
-            if (at(closer)) return error_tok(t, "named arguments must follow bare *");
+            if (at(closer))
+                return lambda ? error_last("named arguments must follow bare *")
+                              : error_tok(t, "named arguments must follow bare *");
             Arg* a = parse_param(lambda, true);
             if (!a) return nullptr;
             args->vararg = a;
@@ -850,7 +872,7 @@ Arguments* Parser::parse_params(bool lambda, Tok closer) {
         if (t.kind == Tok::Slash) {
             if (seen_slash) return error_tok(t, "/ may appear only once");
             if (seen_star) return error_tok(t, "/ must be ahead of *");
-            if (plain.empty()) return error_tok(t, "at least one argument must precede /");
+            if (plain.empty()) return generic_error();
             advance();
             seen_slash = true;
             args->posonlyargs = std::move(plain);

@@ -66,7 +66,7 @@ public:
     std::nullptr_t error_node(const Node* n, std::string msg, std::string_view kind = "SyntaxError");
     std::nullptr_t error_range(const Node* a, const Node* b, std::string msg);
     // RAISE_SYNTAX_ERROR: at the last token read.
-    std::nullptr_t error_last(std::string msg);
+    std::nullptr_t error_last(std::string msg, std::string_view kind = "SyntaxError");
     bool expect(Tok t);                   // generic error when absent
     bool expect_forced(Tok t);            // "expected ':'" when absent
     void finish_error();                  // tokenize the rest looking for tokenizer errors
