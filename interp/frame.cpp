@@ -48,13 +48,18 @@ Frame* frame_alloc(ThreadState* ts, CodeObject* code, Function* func, Dict* glob
         f = reinterpret_cast<Frame*>(top);
     }
     uint32_t nlp = code->nlocals + code->ncells + code->nfrees;
-    incref(code);
+    // With a function, the frame borrows code/globals/builtins from it (the function cannot
+    // change them and the frame owns the function); otherwise it owns them.
+    if (func) {
+        incref(func);
+    } else {
+        incref(code);
+        incref(globals);
+        incref(builtins);
+    }
     f->code = code;
-    if (func) incref(func);
     f->func = func;
-    incref(globals);
     f->globals = globals;
-    incref(builtins);
     f->builtins = builtins;
     if (locals) incref(locals);
     f->locals = locals;
@@ -92,16 +97,22 @@ void frame_free(ThreadState* ts, Frame* f) {
     frame_clear(f);
     CodeObject* code = f->code;
     size_t nvalues = frame_size_values(code);
-    if (f->func) decref(f->func);
-    decref(f->globals);
-    decref(f->builtins);
-    if (f->locals) decref(f->locals);
+    Function* func = f->func;
+    Dict* globals = f->globals;
+    Dict* builtins = f->builtins;
+    Dict* locals = f->locals;
     if (f->on_heap) {
-        decref(code);
         object_free(f, nvalues * sizeof(Value));
     } else {
         // Frames are freed in LIFO order: this one is at the top of the thread stack.
         ts->stack_top = reinterpret_cast<Value*>(f);
+    }
+    if (locals) decref(locals);
+    if (func) {
+        decref(func);
+    } else {
+        decref(globals);
+        decref(builtins);
         decref(code);
     }
 }
