@@ -251,11 +251,14 @@ RefT<Module> create_sys_module() {
          Value::small_int(DBL_DIG), Value::small_int(DBL_MANT_DIG), Value::from_double(DBL_EPSILON),
          Value::small_int(FLT_RADIX), Value::small_int(1)});
     if (!fi || !module_add(s, "float_info", fi.get())) return nullptr;
-    RefT<Tuple> names = new_tuple(static_cast<int64_t>(3));
+    int64_t nnative = 0;
+    while (kNativeModules[nnative].name) ++nnative;
+    RefT<Tuple> names = new_tuple(nnative + 2);
     if (!names) return nullptr;
-    {
-        int64_t i = 0;
-        for (const char* n : {"builtins", "sys", "time"}) names->items[i++] = Value::object(intern(n));
+    names->items[0] = Value::object(intern("builtins"));
+    names->items[1] = Value::object(intern("sys"));
+    for (int64_t i = 0; i < nnative; ++i) {
+        names->items[i + 2] = Value::object(intern(kNativeModules[i].name));
     }
     if (!module_add(s, "builtin_module_names", names.value())) return nullptr;
 
