@@ -18,7 +18,7 @@ void set_current_thread(ThreadState* ts) { detail::tls_current_thread = ts; }
 
 // The C stack of the calling thread: [low, high). Falls back to "8 MiB below here".
 static void thread_stack_bounds(const char** low, const char** high) {
-    char here;
+    auto* here = static_cast<const char*>(__builtin_frame_address(0));
     pthread_attr_t attr;
     void* addr = nullptr;
     size_t size = 0;
@@ -33,13 +33,13 @@ static void thread_stack_bounds(const char** low, const char** high) {
         // The main thread's reported size may exceed the real rlimit (it grows on demand).
         struct rlimit rl;
         if (getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-            static_cast<size_t>(rl.rlim_cur) < size && &here < *high && &here >= *low) {
+            static_cast<size_t>(rl.rlim_cur) < size && here < *high && here >= *low) {
             *low = *high - rl.rlim_cur;
         }
         return;
     }
-    *high = &here;
-    *low = &here - (size_t{8} << 20);
+    *high = here;
+    *low = here - (size_t{8} << 20);
 }
 
 ThreadState* new_thread_state(Interpreter* interp) {
@@ -81,8 +81,8 @@ void delete_thread_state(ThreadState* ts) {
 }
 
 bool enter_recursive_call_slow(ThreadState* ts, const char* where) {
-    char probe;
-    bool c_stack = &probe < ts->c_stack_limit;
+    auto* sp = static_cast<const char*>(__builtin_frame_address(0));
+    bool c_stack = sp < ts->c_stack_limit;
     if (!c_stack && ts->recursion_depth <= ts->interp->recursion_limit) return true;
     --ts->recursion_depth;
     // Give the error some room to be created (and __repr__'d) without tripping again.

@@ -76,9 +76,10 @@ void delete_thread_state(ThreadState* ts);
 bool enter_recursive_call_slow(ThreadState* ts, const char* where);
 inline bool enter_recursive_call(const char* where) {
     ThreadState* ts = current_thread();
-    char probe;
+    // The frame address, not a local's: sanitizers may move locals to a heap "fake stack".
+    auto* sp = static_cast<const char*>(__builtin_frame_address(0));
     if (TOY_UNLIKELY(++ts->recursion_depth > ts->interp->recursion_limit ||
-                     &probe < ts->c_stack_limit))
+                     sp < ts->c_stack_limit))
         return enter_recursive_call_slow(ts, where);
     return true;
 }
