@@ -326,5 +326,42 @@ TEST_F(StdlibTest, PrintToCustomFile) {
     EXPECT_EQ(eval("print(1, foo=2)"), "TypeError: 'foo' is an invalid keyword argument for print()");
 }
 
+TEST_F(StdlibTest, EmbeddedFunctools) {
+    EXPECT_EQ(exec("from functools import reduce, partial, lru_cache"), "");
+    EXPECT_EQ(eval("reduce(lambda a, b: a * b, range(1, 6))"), "120");
+    EXPECT_EQ(eval("partial(int, base=2)('101')"), "5");
+    EXPECT_EQ(exec("@lru_cache(maxsize=None)\ndef fib(n):\n    return n if n < 2 else fib(n-1) + fib(n-2)\n"), "");
+    EXPECT_EQ(eval("fib(60)"), "1548008755920");
+    EXPECT_EQ(eval("reduce(lambda a, b: a, [])"),
+              "TypeError: reduce() of empty iterable with no initial value");
+}
+
+TEST_F(StdlibTest, ExitAndHooks) {
+    EXPECT_EQ(eval("exit(5)"), "SystemExit: 5");
+    EXPECT_EQ(eval("quit()"), "SystemExit");
+    exec("import sys");
+    EXPECT_EQ(eval("sys.exit()"), "SystemExit");
+    EXPECT_EQ(eval("sys.exit(None)"), "SystemExit");
+    EXPECT_EQ(eval("sys.exit(1, 2)"), "TypeError: exit expected at most 1 argument, got 2");
+    EXPECT_EQ(eval("sys.builtin_module_names"), "('builtins', 'sys', 'math', 'time')");
+    EXPECT_EQ(eval("type(sys.implementation).__name__"), "'SimpleNamespace'");
+}
+
+TEST_F(StdlibTest, FinalizeModulesRunsDel) {
+    std::string path = temp_path("final.txt");
+    ASSERT_EQ(exec(fmt::format("import sys\n"
+                               "class A:\n"
+                               "    def __init__(self, n): self.n = n\n"
+                               "    def __del__(self):\n"
+                               "        with open({:?}, 'a') as f: print('del', self.n, sys is not None, file=f)\n"
+                               "_x = A('_x')\na = A(1)\nb = [A(2)]\n",
+                               path)),
+              "");
+    main_ = nullptr;
+    finalize_modules();
+    EXPECT_EQ(read_text(path), "del _x True\ndel 1 True\ndel 2 True\n");
+    std::remove(path.c_str());
+}
+
 }  // namespace
 }  // namespace toy
