@@ -11,6 +11,8 @@
 #
 # Each script runs as `toy <name>.toy [args from <name>.args]` with:
 #   - cwd = the script's folder,
+#   - extra environment variables from <name>.env if present (one KEY=VALUE a line; used for
+#     TOYPATH, which regen.sh maps to PYTHONPATH for CPython),
 #   - stdin from <name>.stdin if present, else /dev/null,
 #   - a timeout of 10 s (TOY_CONFORMANCE_TIMEOUT overrides it).
 # It passes when all three match:
@@ -103,9 +105,11 @@ while IFS= read -r script; do
     [[ -f "$stem.stdin" ]] && stdin_file="$stem.stdin"
     args=()
     if [[ -f "$stem.args" ]]; then read -r -a args < "$stem.args"; fi
+    envs=()
+    if [[ -f "$stem.env" ]]; then mapfile -t envs < "$stem.env"; fi
 
     # (the braces keep bash's "Segmentation fault" job notice out of the report)
-    { (cd "$dir" && exec timeout -k 2 "$timeout_s" "$toy" "$base.toy" "${args[@]}" \
+    { (cd "$dir" && exec env "${envs[@]}" timeout -k 2 "$timeout_s" "$toy" "$base.toy" "${args[@]}" \
         < "$stdin_file" > "$tmp/stdout" 2> "$tmp/stderr_raw"); } 2> /dev/null
     code=$?
     rm -f "$dir"/tmp_"$base"* 2>/dev/null

@@ -48,20 +48,39 @@ while IFS= read -r script; do
         cp "$m" "${m%.toy}.py"
         made+=("${m%.toy}.py")
     done
+    # <name>.env: KEY=VALUE lines; TOYPATH=dir becomes PYTHONPATH=dir (with .py copies of
+    # the mod_*.toy helpers in that dir).
+    envs=()
+    if [[ -f "$stem.env" ]]; then
+        while IFS= read -r kv; do
+            [[ -n "$kv" ]] || continue
+            if [[ "$kv" == TOYPATH=* ]]; then
+                tp="${kv#TOYPATH=}"
+                envs+=("PYTHONPATH=$tp")
+                for m in "$dir/$tp"/mod_*.toy; do
+                    [[ -e "$m" ]] || continue
+                    cp "$m" "${m%.toy}.py"
+                    made+=("${m%.toy}.py")
+                done
+            else
+                envs+=("$kv")
+            fi
+        done < "$stem.env"
+    fi
     stdin_file=/dev/null
     [[ -f "$stem.stdin" ]] && stdin_file="$stem.stdin"
     args=()
     if [[ -f "$stem.args" ]]; then read -r -a args < "$stem.args"; fi
-    (cd "$dir" && PYTHONHASHSEED=0 timeout 10 "$py" -B "$base.toy" "${args[@]}" \
+    (cd "$dir" && env "${envs[@]}" PYTHONHASHSEED=0 timeout 10 "$py" -B "$base.toy" "${args[@]}" \
         < "$stdin_file" > "$stem.out" 2> "$stem.err.raw")
     code=$?
     # Determinism check: a second run with another hash seed must print the same stdout.
-    (cd "$dir" && PYTHONHASHSEED=4242 timeout 10 "$py" -B "$base.toy" "${args[@]}" \
+    (cd "$dir" && env "${envs[@]}" PYTHONHASHSEED=4242 timeout 10 "$py" -B "$base.toy" "${args[@]}" \
         < "$stdin_file" > "$stem.out.check" 2> /dev/null)
     cmp -s "$stem.out" "$stem.out.check" || echo "regen: WARNING $rel is not deterministic" >&2
     rm -f "$stem.out.check"
     rm -f "${made[@]}" "$dir"/tmp_"$base"*
-    rm -rf "$dir/__pycache__"
+    rm -rf "$dir/__pycache__" "$dir"/*/__pycache__
     normalise_err "$stem.err.raw" > "$stem.err"
     rm -f "$stem.err.raw"
     [[ -s "$stem.err" ]] || rm -f "$stem.err"
