@@ -71,27 +71,27 @@ void repr_leave(Object* o) {
     }
 }
 
-bool no_kw(const char* name, CallArgs a) {
+bool no_kw_slow(const char* name, CallArgs a) {
     if (a.nkw() == 0) return true;
     (void)raisef(&exc::TypeError, "{}() takes no keyword arguments", name);
     return false;
 }
 
-bool check_noargs(const char* qualname, CallArgs a) {
+bool check_noargs_slow(const char* qualname, CallArgs a) {
     if (!no_kw(qualname, a)) return false;
     if (a.npos == 0) return true;
     (void)raisef(&exc::TypeError, "{}() takes no arguments ({} given)", qualname, a.npos);
     return false;
 }
 
-bool check_one_arg(const char* qualname, CallArgs a) {
+bool check_one_arg_slow(const char* qualname, CallArgs a) {
     if (!no_kw(qualname, a)) return false;
     if (a.npos == 1) return true;
     (void)raisef(&exc::TypeError, "{}() takes exactly one argument ({} given)", qualname, a.npos);
     return false;
 }
 
-bool check_positional(const char* name, CallArgs a, size_t min, size_t max) {
+bool check_positional_slow(const char* name, CallArgs a, size_t min, size_t max) {
     if (!no_kw(name, a)) return false;
     size_t n = a.npos;
     if (n < min) {

@@ -20,6 +20,7 @@
 #include "runtime/errors.h"
 #include "runtime/str.h"
 #include "runtime/thread_state.h"
+#include "runtime/tuple.h"
 #include "runtime/type.h"
 
 namespace toy::detail {
@@ -61,15 +62,31 @@ int repr_enter(Object* o);
 void repr_leave(Object* o);
 
 // --- argument checks (CPython's wording) ----------------------------------------------------
+// The checks below are inline for the common, correct call; the slow paths raise.
+bool no_kw_slow(const char* name, CallArgs a);
+bool check_noargs_slow(const char* qualname, CallArgs a);
+bool check_one_arg_slow(const char* qualname, CallArgs a);
+bool check_positional_slow(const char* name, CallArgs a, size_t min, size_t max);
+inline bool no_keywords(CallArgs a) { return !a.kwnames || a.kwnames->size == 0; }
+
 // "name() takes no keyword arguments"
-bool no_kw(const char* name, CallArgs a);
+inline bool no_kw(const char* name, CallArgs a) {
+    return TOY_LIKELY(no_keywords(a)) || no_kw_slow(name, a);
+}
 // METH_NOARGS: "list.copy() takes no arguments (1 given)"
-bool check_noargs(const char* qualname, CallArgs a);
+inline bool check_noargs(const char* qualname, CallArgs a) {
+    return TOY_LIKELY(a.npos == 0 && no_keywords(a)) || check_noargs_slow(qualname, a);
+}
 // METH_O: "list.append() takes exactly one argument (0 given)"
-bool check_one_arg(const char* qualname, CallArgs a);
+inline bool check_one_arg(const char* qualname, CallArgs a) {
+    return TOY_LIKELY(a.npos == 1 && no_keywords(a)) || check_one_arg_slow(qualname, a);
+}
 // _PyArg_CheckPositional: "insert expected 2 arguments, got 1", "pop expected at most 1
 // argument, got 2", "index expected at least 1 argument, got 0". Also rejects keywords.
-bool check_positional(const char* name, CallArgs a, size_t min, size_t max);
+inline bool check_positional(const char* name, CallArgs a, size_t min, size_t max) {
+    return TOY_LIKELY(a.npos >= min && a.npos <= max && no_keywords(a)) ||
+           check_positional_slow(name, a, min, max);
+}
 
 // repr(v) appended to out as UTF-8; false with an exception.
 bool append_repr(std::string& out, Value v);
