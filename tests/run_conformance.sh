@@ -11,6 +11,8 @@
 #
 # Each script runs as `toy <name>.toy [args from <name>.args]` with:
 #   - cwd = the script's folder,
+#   - if <name>.cli exists, its lines (one argument a line) replace `<name>.toy [args]`: this
+#     tests the command line itself (`-c CODE`, `-` with the program on stdin, ...),
 #   - extra environment variables from <name>.env if present (one KEY=VALUE a line; used for
 #     TOYPATH, which regen.sh maps to PYTHONPATH for CPython),
 #   - stdin from <name>.stdin if present, else /dev/null,
@@ -107,9 +109,11 @@ while IFS= read -r script; do
     if [[ -f "$stem.args" ]]; then read -r -a args < "$stem.args"; fi
     envs=()
     if [[ -f "$stem.env" ]]; then mapfile -t envs < "$stem.env"; fi
+    cmdline=("$base.toy" "${args[@]}")
+    if [[ -f "$stem.cli" ]]; then mapfile -t cmdline < "$stem.cli"; fi
 
     # (the braces keep bash's "Segmentation fault" job notice out of the report)
-    { (cd "$dir" && exec env "${envs[@]}" timeout -k 2 "$timeout_s" "$toy" "$base.toy" "${args[@]}" \
+    { (cd "$dir" && exec env "${envs[@]}" timeout -k 2 "$timeout_s" "$toy" "${cmdline[@]}" \
         < "$stdin_file" > "$tmp/stdout" 2> "$tmp/stderr_raw"); } 2> /dev/null
     code=$?
     rm -f "$dir"/tmp_"$base"* 2>/dev/null

@@ -67,15 +67,17 @@ while IFS= read -r script; do
             fi
         done < "$stem.env"
     fi
-    stdin_file=/dev/null
-    [[ -f "$stem.stdin" ]] && stdin_file="$stem.stdin"
     args=()
     if [[ -f "$stem.args" ]]; then read -r -a args < "$stem.args"; fi
-    (cd "$dir" && env "${envs[@]}" PYTHONHASHSEED=0 timeout 10 "$py" -B "$base.toy" "${args[@]}" \
+    cmdline=("$base.toy" "${args[@]}")
+    if [[ -f "$stem.cli" ]]; then mapfile -t cmdline < "$stem.cli"; fi
+    stdin_file=/dev/null
+    [[ -f "$stem.stdin" ]] && stdin_file="$stem.stdin"
+    (cd "$dir" && env "${envs[@]}" PYTHONHASHSEED=0 timeout 10 "$py" -B "${cmdline[@]}" \
         < "$stdin_file" > "$stem.out" 2> "$stem.err.raw")
     code=$?
     # Determinism check: a second run with another hash seed must print the same stdout.
-    (cd "$dir" && env "${envs[@]}" PYTHONHASHSEED=4242 timeout 10 "$py" -B "$base.toy" "${args[@]}" \
+    (cd "$dir" && env "${envs[@]}" PYTHONHASHSEED=4242 timeout 10 "$py" -B "${cmdline[@]}" \
         < "$stdin_file" > "$stem.out.check" 2> /dev/null)
     cmp -s "$stem.out" "$stem.out.check" || echo "regen: WARNING $rel is not deterministic" >&2
     rm -f "$stem.out.check"
