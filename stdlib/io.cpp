@@ -197,7 +197,7 @@ bool fill(FileObject* f) {
         f->eof = true;
         return true;
     }
-    if (f->binary) {
+    if (f->binary || !f->translate) {
         f->rbuf.append(chunk, static_cast<size_t>(r));
         return true;
     }
@@ -776,6 +776,21 @@ Ref builtin_open(Value, CallArgs a) {
             return raisef(&exc::LookupError, "unknown encoding: {}", detail::str_view(encoding));
         }
     }
+    bool translate = true;
+    Value newline = args[5];
+    if (!newline.is_null() && !newline.is_none()) {
+        if (!is_str(newline)) {
+            return raisef(&exc::TypeError, "open() argument 'newline' must be str or None, not {}",
+                          type_name(newline));
+        }
+        std::string_view nl = detail::str_view(newline);
+        if (nl != "" && nl != "\n" && nl != "\r" && nl != "\r\n") {
+            return raisef(&exc::ValueError, "illegal newline value: {}", nl);
+        }
+        if (binary) return raise(&exc::ValueError, "binary mode doesn't take a newline argument");
+        // newline='' or '\n': lines end at '\n' and nothing is translated.
+        translate = false;
+    }
     bool closefd = true;
     if (!args[6].is_null()) {
         int t = truthy(args[6]);
@@ -833,6 +848,7 @@ Ref builtin_open(Value, CallArgs a) {
     f->readable = reading || updating;
     f->writable = writing || appending || creating || updating;
     f->append = appending;
+    f->translate = translate;
     f->name = file;
     incref(file);
     std::string m;

@@ -44,6 +44,7 @@ struct FileObject : Object {
     bool append = false;
     bool eof = false;         // the fd reported end of file
     bool skip_lf = false;     // text read: the last chunk ended in '\r'
+    bool translate = true;    // text read: universal newlines (newline=None)
     bool seekable_known = false;
     bool is_seekable = false;
     Value name = Value::null();  // owned: str or int (a file descriptor)
