@@ -274,21 +274,36 @@ bool read_n(FileObject* f, int64_t n, std::string* out) {
     return true;
 }
 
+// The end (byte index in rbuf) of `limit` units from rpos: bytes for binary files, whole
+// characters for text. npos when the buffer does not hold that many yet.
+size_t limit_end(FileObject* f, int64_t limit) {
+    size_t avail = f->rbuf.size() - f->rpos;
+    if (f->binary) return avail >= static_cast<size_t>(limit) ? f->rpos + limit : std::string::npos;
+    size_t i = f->rpos;
+    int64_t count = 0;
+    for (; i < f->rbuf.size(); ++i) {
+        if ((static_cast<unsigned char>(f->rbuf[i]) & 0xC0) != 0x80) {
+            if (count == limit) return i;
+            ++count;
+        }
+    }
+    return std::string::npos;
+}
+
 bool readline_impl(FileObject* f, int64_t limit, std::string* out) {
     out->clear();
     size_t scanned = f->rpos;
     for (;;) {
+        size_t lim = limit >= 0 ? limit_end(f, limit) : std::string::npos;
         size_t nl = f->rbuf.find('\n', scanned);
-        if (nl != std::string::npos) {
-            size_t end = nl + 1;
-            if (limit >= 0 && end - f->rpos > static_cast<size_t>(limit)) end = f->rpos + limit;
-            out->assign(f->rbuf, f->rpos, end - f->rpos);
-            f->rpos = end;
+        if (nl != std::string::npos && (lim == std::string::npos || nl < lim)) {
+            out->assign(f->rbuf, f->rpos, nl + 1 - f->rpos);
+            f->rpos = nl + 1;
             return true;
         }
-        if (limit >= 0 && f->rbuf.size() - f->rpos >= static_cast<size_t>(limit)) {
-            out->assign(f->rbuf, f->rpos, limit);
-            f->rpos += limit;
+        if (lim != std::string::npos) {
+            out->assign(f->rbuf, f->rpos, lim - f->rpos);
+            f->rpos = lim;
             return true;
         }
         if (f->eof) {
