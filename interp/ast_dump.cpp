@@ -2,6 +2,7 @@
 // fields that are None are left out; lists are always shown) follow Python.asdl and
 // Lib/ast.py of CPython 3.11.
 #include "interp/ast_dump.h"
+#include "interp/unicode_names.h"
 
 #include <fmt/format.h>
 
@@ -66,20 +67,7 @@ uint32_t next_cp(std::string_view s, size_t& i) {
     return cp;
 }
 
-// An approximation of str.isprintable() for code points >= 0x80.
-bool printable(uint32_t cp) {
-    if (cp < 0x20 || cp == 0x7F) return false;
-    if (cp < 0x7F) return true;
-    if (cp <= 0xA0 || cp == 0xAD) return false;
-    if ((cp >= 0x2000 && cp <= 0x200F) || (cp >= 0x2028 && cp <= 0x202F) ||
-        (cp >= 0x205F && cp <= 0x206F) || cp == 0x3000 || cp == 0xFEFF || cp == 0x1680)
-        return false;
-    if (cp >= 0xD800 && cp <= 0xDFFF) return false;
-    if (cp >= 0xE000 && cp <= 0xF8FF) return false;
-    if (cp >= 0xFFF0 && cp <= 0xFFFF) return false;
-    if (cp >= 0xE0000) return false;
-    return true;
-}
+bool printable(uint32_t cp) { return unicode_is_printable(cp); }
 
 std::string str_repr(std::string_view s) {
     bool has_sq = s.find('\'') != std::string_view::npos;

@@ -1,5 +1,5 @@
 // unicode_names.h: Unicode character names for "\N{...}" escapes (a generated table of the
-// common blocks; see unicode_names_gen.py).
+// common blocks) and printability (for repr); see unicode_names_gen.py.
 #pragma once
 
 #include <cstdint>
@@ -9,5 +9,8 @@ namespace toy {
 
 // The code point named `name` (case-insensitive), or -1 if unknown.
 int32_t unicode_lookup_name(std::string_view name);
+
+// Python's str.isprintable() for one code point (Unicode 14, as CPython 3.11).
+bool unicode_is_printable(uint32_t cp);
 
 }  // namespace toy

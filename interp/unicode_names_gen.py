@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Generates interp/unicode_names.cpp: the Unicode character names that "\\N{...}" escapes
-accept. Covers the commonly used blocks (Latin, IPA, Greek, Cyrillic, punctuation, symbols,
+accept, and the table behind unicode_is_printable(). Covers the commonly used blocks (Latin, IPA, Greek, Cyrillic, punctuation, symbols,
 arrows, maths, box drawing, dingbats, CJK punctuation, full-width forms, emoji, ...) plus the
 algorithmic "CJK UNIFIED IDEOGRAPH-XXXX" names (handled in code). Other names are reported as
 unknown. Run: python3 interp/unicode_names_gen.py
@@ -86,6 +86,41 @@ out.append('''int32_t unicode_lookup_name(std::string_view name) {
 
 }  // namespace toy
 ''')
+# Code point ranges for which str.isprintable() is false (for repr() in ast_dump).
+np_ranges = []
+start = None
+for cp in range(0x110000):
+    np = not chr(cp).isprintable()
+    if np and start is None:
+        start = cp
+    if not np and start is not None:
+        np_ranges.append((start, cp - 1))
+        start = None
+if start is not None:
+    np_ranges.append((start, 0x10FFFF))
+out.append("\nnamespace toy {\n\nnamespace {\n// [first, last] ranges of code points that are not printable\n"
+           "const unsigned kNonPrintable[][2] = {\n")
+row = "   "
+for a, b in np_ranges:
+    piece = " {0x%X, 0x%X}," % (a, b)
+    if len(row) + len(piece) > 96:
+        out.append(row + "\n")
+        row = "   "
+    row += piece
+out.append(row + "\n};\n}  // namespace\n\n")
+out.append("""bool unicode_is_printable(uint32_t cp) {
+    size_t lo = 0, hi = sizeof kNonPrintable / sizeof kNonPrintable[0];
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (cp < kNonPrintable[mid][0]) hi = mid;
+        else if (cp > kNonPrintable[mid][1]) lo = mid + 1;
+        else return false;
+    }
+    return true;
+}
+
+}  // namespace toy
+""")
 here = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(here, "unicode_names.cpp"), "w") as f:
     f.write("".join(out))
