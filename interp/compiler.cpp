@@ -477,6 +477,60 @@ void Compiler::make_closure(RefT<CodeObject> code, uint32_t flags) {
     emit(Op::MAKE_FUNCTION, flags);
 }
 
+// ---- annotations under `from __future__ import annotations` ----------------------------------
+
+// The source text of an expression (PEP 563 stores annotations as strings; CPython unparses
+// the AST, we take the source, which is the same text for ordinarily written annotations).
+std::string Compiler::source_text(const ast::Loc& loc) {
+    if (line_starts_.empty()) {
+        line_starts_.push_back(0);
+        for (size_t i = 0; i < source_.size(); ++i)
+            if (source_[i] == '\n') line_starts_.push_back(i + 1);
+    }
+    auto at = [&](int line, int col) -> size_t {
+        if (line < 1 || static_cast<size_t>(line) > line_starts_.size()) return source_.size();
+        return std::min(source_.size(), line_starts_[line - 1] + static_cast<size_t>(col));
+    };
+    size_t b = at(loc.line, loc.col), e = at(loc.end_line, loc.end_col);
+    if (e <= b) return {};
+    std::string out;
+    bool space = false;
+    for (char ch : source_.substr(b, e - b)) {  // joins continuation lines with one space
+        if (ch == '\n' || ch == '\r' || ch == '\\') {
+            space = true;
+            continue;
+        }
+        if (space) {
+            if (ch == ' ' || ch == '\t') continue;
+            if (!out.empty() && out.back() != '(' && out.back() != '[' && out.back() != ' ')
+                out += ' ';
+            space = false;
+        }
+        out += ch;
+    }
+    return out;
+}
+
+void Compiler::visit_annotation(ast::Expr* e) {
+    if (!future_annotations_) {
+        visit_expr(e);
+        return;
+    }
+    if (e->kind == ast::ExprKind::Constant &&
+        static_cast<ast::Constant*>(e)->ckind == ast::ConstKind::Str) {
+        // As ast.unparse: the repr of the string.
+        Ref v = make_str_const(static_cast<ast::Constant*>(e)->s);
+        Ref r = v ? repr(*v) : Ref();
+        if (!r) {
+            set_runtime_error();
+            return;
+        }
+        emit(Op::LOAD_CONST, str_const(std::string(r.as<Str>()->view())));
+        return;
+    }
+    emit(Op::LOAD_CONST, str_const(source_text(e->loc)));
+}
+
 // ---- names ----------------------------------------------------------------------------------
 
 void Compiler::nameop(const std::string& raw, ast::Ctx ctx) {
@@ -605,7 +659,7 @@ void raise_syntax_error(const SyntaxErrorInfo& info, std::string_view filename) 
     Ref lineno = make_int(info.line);
     Ref offset = make_int(info.col);
     Ref end_lineno = make_int(info.end_line);
-    Ref end_offset = make_int(info.end_col);
+    Ref end_offset = info.end_col < 0 ? Ref::none() : make_int(info.end_col);  // <0: None
     Ref text = Ref::none();
     if (!info.text.empty()) {
         RefT<Str> t = new_str(info.text);
@@ -658,7 +712,13 @@ RefT<CodeObject> compile_ast(ast::Module* mod, std::string_view source, std::str
     SymbolTable st;
     SyntaxErrorInfo err;
     bool recursion = false;
-    if (!st.build(mod, &err, &recursion)) {
+    bool future_annotations = false;
+    if (!check_future_imports(mod, &err, &future_annotations)) {
+        err.text = source_line(source, err.line);
+        raise_syntax_error(err, filename);
+        return nullptr;
+    }
+    if (!st.build(mod, &err, &recursion, future_annotations)) {
         if (recursion) {
             (void)raise(&exc::RecursionError, "maximum recursion depth exceeded during compilation");
             return nullptr;
@@ -669,6 +729,7 @@ RefT<CodeObject> compile_ast(ast::Module* mod, std::string_view source, std::str
         return nullptr;
     }
     compiler_detail::Compiler c(source, filename, st, mode == CompileMode::kSingle);
+    c.future_annotations_ = future_annotations;
     RefT<CodeObject> code = c.compile_module(mod, pm);
     if (code) return code;
     if (c.runtime_error()) {

@@ -182,6 +182,8 @@ public:
     void visit_augassign(ast::AugAssign* s);
     void visit_annassign(ast::AnnAssign* s);
     void visit_function(ast::FunctionDef* s);
+    void visit_annotation(ast::Expr* e);  // an annotation's value (a str under PEP 563)
+    std::string source_text(const ast::Loc& loc);
     void function_annotations(ast::FunctionDef* s);
     void visit_class(ast::ClassDef* s);
     void visit_if(ast::If* s);
@@ -233,6 +235,8 @@ public:
     bool failed_ = false, recursion_ = false, runtime_error_ = false;
     SyntaxErrorInfo err_;
     int depth_ = 0;
+    bool future_annotations_ = false;   // `from __future__ import annotations`
+    std::vector<size_t> line_starts_;   // byte offset of each source line (lazily built)
     std::unordered_set<const ast::Expr*> not_foldable_;
 };
 

@@ -360,7 +360,7 @@ void Compiler::visit_annassign(ast::AnnAssign* s) {
             store_target(t);
         }
         if (s->simple && module_or_class) {
-            visit_expr(s->annotation);
+            visit_annotation(s->annotation);
             emit(Op::LOAD_NAME, add_name("__annotations__"));
             emit(Op::LOAD_CONST, str_const(mangle(static_cast<ast::Name*>(t)->id)));
             emit(Op::STORE_SUBSCR);
@@ -390,7 +390,7 @@ void Compiler::visit_annassign(ast::AnnAssign* s) {
         error(t->loc, "invalid annotation target");
         return;
     }
-    if (!s->simple && module_or_class) {
+    if (!s->simple && module_or_class && !future_annotations_) {
         visit_expr(s->annotation);
         emit(Op::POP_TOP);
     }
@@ -814,6 +814,9 @@ void Compiler::visit_import(ast::Import* s) {
 }
 
 void Compiler::visit_import_from(ast::ImportFrom* s) {
+    // `from __future__ import x` is a compiler directive (checked by check_future_imports);
+    // Toy has no __future__ module, so nothing is imported or bound at run time.
+    if (s->module == "__future__" && s->level == 0) return;
     std::vector<std::string> names;
     for (auto* a : s->names) names.push_back(a->name);
     emit(Op::LOAD_CONST, add_const(make_int(s->level), fmt::format("i{}", s->level)));
@@ -898,7 +901,7 @@ void Compiler::function_annotations(ast::FunctionDef* s) {
     emit(Op::COPY, 1);
     for (auto& [name, ann] : anns) {
         emit(Op::LOAD_CONST, str_const(mangle(name)));
-        visit_expr(ann);
+        visit_annotation(ann);
     }
     emit(Op::BUILD_MAP, static_cast<uint32_t>(anns.size()));
     emit(Op::SWAP, 2);

@@ -30,10 +30,56 @@ namespace {
 constexpr int kMaxDepth = 3000;  // as CPython: recursion limit * 3 during compilation
 }
 
+bool check_future_imports(ast::Module* mod, SyntaxErrorInfo* err, bool* annotations) {
+    static const char* const kFeatures[] = {
+        "nested_scopes", "generators",     "division",       "absolute_import", "with_statement",
+        "print_function", "unicode_literals", "barry_as_FLUFL", "generator_stop",  "annotations"};
+    *annotations = false;
+    bool leading = true;
+    for (size_t i = 0; i < mod->body.size(); ++i) {
+        ast::Stmt* s = mod->body[i];
+        bool is_future = s->kind == ast::StmtKind::ImportFrom &&
+                         static_cast<ast::ImportFrom*>(s)->module == "__future__" &&
+                         static_cast<ast::ImportFrom*>(s)->level == 0;
+        if (i == 0 && s->kind == ast::StmtKind::Expr) {
+            ast::Expr* v = static_cast<ast::ExprStmt*>(s)->value;
+            if (v->kind == ast::ExprKind::Constant &&
+                static_cast<ast::Constant*>(v)->ckind == ast::ConstKind::Str)
+                continue;  // the docstring
+        }
+        auto fail = [&](std::string msg, bool no_end = false) {
+            err->kind = "SyntaxError";
+            err->msg = std::move(msg);
+            err->line = s->loc.line;
+            err->col = s->loc.col + 1;
+            // As CPython (PyErr_SyntaxLocationObject): these two have no end offset.
+            err->end_line = no_end ? s->loc.line : s->loc.end_line;
+            err->end_col = no_end ? -1 : s->loc.end_col + 1;
+            return false;
+        };
+        if (!is_future) {
+            leading = false;
+            continue;
+        }
+        if (!leading) return fail("from __future__ imports must occur at the beginning of the file");
+        for (auto* a : static_cast<ast::ImportFrom*>(s)->names) {
+            if (a->name == "braces") return fail("not a chance", true);
+            bool known = false;
+            for (const char* f : kFeatures)
+                if (a->name == f) known = true;
+            if (!known)
+                return fail(fmt::format("future feature {} is not defined", a->name), true);
+            if (a->name == "annotations") *annotations = true;
+        }
+    }
+    return true;
+}
+
 struct SymtableBuilder {
     SymbolTable& st;
     SyntaxErrorInfo* err;
     bool* recursion;
+    bool future_annotations = false;
     std::vector<SymbolTableEntry*> stack;
     SymbolTableEntry* cur = nullptr;
     bool failed = false;
@@ -137,6 +183,7 @@ struct SymtableBuilder {
     }
     // Parameter and return annotations are evaluated in the enclosing scope at `def` time.
     void visit_annotations(ast::Arguments* a, ast::Expr* returns) {
+        if (future_annotations) return;
         if (a) {
             for (auto* p : a->posonlyargs) visit_expr(p->annotation);
             for (auto* p : a->args) visit_expr(p->annotation);
@@ -254,7 +301,8 @@ struct SymtableBuilder {
             } else {
                 visit_expr(a->target);
             }
-            if (cur->type != BlockType::kFunction) visit_expr(a->annotation);
+            if (cur->type != BlockType::kFunction && !future_annotations)
+                visit_expr(a->annotation);
             if (a->value) visit_expr(a->value);
             break;
         }
@@ -709,9 +757,10 @@ struct SymtableBuilder {
     }
 };
 
-bool SymbolTable::build(ast::Module* mod, SyntaxErrorInfo* err, bool* recursion) {
+bool SymbolTable::build(ast::Module* mod, SyntaxErrorInfo* err, bool* recursion,
+                        bool future_annotations) {
     *recursion = false;
-    SymtableBuilder b{*this, err, recursion};
+    SymtableBuilder b{*this, err, recursion, future_annotations};
     top_ = b.enter("top", BlockType::kModule, mod, 1);
     b.visit_body(mod->body);
     if (b.failed) return false;

@@ -76,6 +76,11 @@ struct SymbolTableEntry {
     }
 };
 
+// Checks the module's `from __future__ import ...` statements as CPython's future.c (they must
+// come first, after the docstring; the features must exist). False with *err filled.
+// *annotations is set when `annotations` is imported.
+bool check_future_imports(ast::Module* mod, SyntaxErrorInfo* err, bool* annotations);
+
 // CPython's _Py_Mangle: `__x` inside class `C` becomes `_C__x`.
 std::string mangle_name(const std::string& private_name, const std::string& name);
 
@@ -84,7 +89,10 @@ public:
     // Builds the table for a module. False with *err filled (kind, msg, line/col 1-based;
     // the caller adds the source text) on a SyntaxError; when `*recursion` is set on return,
     // the error is a RecursionError instead (too deep to analyse).
-    bool build(ast::Module* mod, SyntaxErrorInfo* err, bool* recursion);
+    // `future_annotations`: `from __future__ import annotations` is in effect (annotations
+    // are strings, never evaluated, so their names are not uses).
+    bool build(ast::Module* mod, SyntaxErrorInfo* err, bool* recursion,
+               bool future_annotations = false);
 
     SymbolTableEntry* top() const { return top_; }
     SymbolTableEntry* lookup(const void* key) const {

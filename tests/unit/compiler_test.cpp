@@ -69,6 +69,7 @@ int64_t int_attr(Value e, const char* name) {
         clear_error();
         return -2;
     }
+    if (v.get().is_none()) return -4;  // None
     int64_t out = -3;
     if (is_int(*v) && !int_value(*v, &out)) clear_error();
     return out;
@@ -170,6 +171,16 @@ const GoldenCase kGolden[] = {
     {"constants", "t = (1, 2, (3, 'a'))\nl = [1, 2, 3]\nd = {'a': 1, 'b': 2}\ne = {}\ns = {1, 2}\n"
                   "n = None\n"},
     {"del_names", "def f(a):\n    b = a\n    del a, b\nx = 1\ndel x\n"},
+    {"annotations", "x: int = 1\ny: 'T'\ndef f(a: int, *b: str, c: list = []) -> bool:\n"
+                    "    z: int = 2\n    return a\n"},
+    {"future_annotations", "'doc'\nfrom __future__ import annotations\nx: List[int] = []\n"
+                           "def f(a: Dict[str, 'X']) -> None: pass\n"},
+    {"folding", "a = 2 ** 10 + 1\nb = -(3 * 4) // 5\nc = 'ab' * 3\nd = 1 / 0\ne = 7 % -3\n"
+                "f = 1.5 * 2\ng = ~7 << 2\n"},
+    {"while_true", "while True:\n    if f():\n        break\n"},
+    {"nested_finally_break", "for x in y:\n    try:\n        try:\n            break\n"
+                             "        finally:\n            a()\n    except E as e:\n"
+                             "        continue\n    finally:\n        b()\n"},
 };
 
 std::string read_file(const std::filesystem::path& p) {
@@ -397,6 +408,11 @@ const ErrorCase kErrors[] = {
      3, 5, 11},
     {"for x in y:\n  def f():\n    break\n", "'break' outside loop", 3, 5, 3, 10},
     {"def f():\n    x: int = 1\n    global x\n", "annotated name 'x' can't be global", 3, 5, 3, 13},
+    {"import os\nfrom __future__ import annotations\n",
+     "from __future__ imports must occur at the beginning of the file", 2, 1, 2, 35},
+    {"from __future__ import nope\n", "future feature nope is not defined", 1, 1, 1, -4},
+    {"from __future__ import braces\n", "not a chance", 1, 1, 1, -4},
+    {"a, *b, *c = range(5)\n", "multiple starred expressions in assignment", 1, 1, 1, 10},
 };
 
 class CompilerErrors : public ::testing::TestWithParam<ErrorCase> {};
