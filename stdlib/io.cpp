@@ -679,6 +679,24 @@ void init_io_types() {
     unsupported_operation_type.dict_offset = exc::OSError.dict_offset;
     unsupported_operation_type.flags |= kBaseType | kExceptionSubclass;
     type_ready(&unsupported_operation_type, &exc::OSError);
+    // As CPython: class UnsupportedOperation(OSError, ValueError). type_ready() knows one base;
+    // set the second base and the C3 MRO (the type is immortal: the old tuples are dropped).
+    Type* t = &unsupported_operation_type;
+    RefT<Tuple> bases = new_tuple_of({Value::object(&exc::OSError), Value::object(&exc::ValueError)});
+    RefT<Tuple> mro = new_tuple_of({Value::object(t), Value::object(&exc::OSError),
+                                    Value::object(&exc::ValueError), Value::object(&exc::Exception),
+                                    Value::object(&exc::BaseException), Value::object(&object_type)});
+    if (bases && mro) {
+        // The tuples type_ready() made are ours alone: free them (they were made immortal).
+        for (Tuple* old : {t->bases, t->mro}) {
+            old->refcnt = 1;
+            decref(old);
+        }
+        t->bases = bases.release();
+        t->mro = mro.release();
+        make_immortal(t->bases);
+        make_immortal(t->mro);
+    }
 }
 
 bool file_write_bytes(FileObject* f, std::string_view data) {
