@@ -171,6 +171,31 @@ Module* Parser::parse_module() {
         m->body.push_back(s);
         return m;
     }
+    if (mode_ == ParseMode::kSingle) {
+        // One interactive statement (CPython's single_input).
+        if (at(Tok::EndMarker)) {
+            error_at(peek().line, -1, peek().line, -1, "invalid syntax");
+            err_->col = err_->end_col = 0;
+            if (lex_.source().empty()) err_->line = err_->end_line = 0;
+            return nullptr;
+        }
+        bool compound = false;
+        switch (kind()) {
+        case Tok::If: case Tok::While: case Tok::For: case Tok::Try: case Tok::With:
+        case Tok::Def: case Tok::Class: case Tok::At: case Tok::Async:
+            compound = true;
+            break;
+        default: break;
+        }
+        if (!parse_statement(m->body)) return nullptr;
+        if (!at(Tok::EndMarker)) {
+            if (compound) return generic_error();
+            error_tok(prev(), "multiple statements found while compiling a single statement");
+            if (err_->text.empty() || err_->text.back() != '\n') err_->text += '\n';
+            return nullptr;
+        }
+        return m;
+    }
     if (!parse_statements(m->body)) return nullptr;
     if (!at(Tok::EndMarker)) return generic_error();
     return m;

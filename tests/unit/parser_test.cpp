@@ -63,6 +63,17 @@ TEST(Parser, EvalMode) {
     EXPECT_EQ(dump("x = 1", ParseMode::kEval), "ERR invalid syntax");
 }
 
+TEST(Parser, SingleMode) {
+    EXPECT_EQ(dump("x = 1", ParseMode::kSingle),
+              "Module(body=[Assign(targets=[Name(id='x', ctx=Store())], value=Constant(value=1))], "
+              "type_ignores=[])");
+    EXPECT_EQ(dump("if x:\n  pass\n\n", ParseMode::kSingle).substr(0, 14), "Module(body=[I");
+    EXPECT_EQ(run("x = 1\ny = 2", ParseMode::kSingle),
+              "ERR SyntaxError|multiple statements found while compiling a single statement|1|6|1|6|x = 1\n");
+    EXPECT_EQ(run("if x:\n  pass\ny = 1", ParseMode::kSingle),
+              "ERR SyntaxError|invalid syntax|3|1|3|2|y = 1\n");
+}
+
 TEST(Parser, Precedence) {
     EXPECT_EQ(dump("-2**2"),
               "Module(body=[Expr(value=UnaryOp(op=USub(), operand=BinOp(left=Constant(value=2), "
