@@ -65,9 +65,11 @@ struct EnumerateObj : Object {
 };
 
 void enumerate_dealloc(Object* o) {
+    if (!trash_begin(o, enumerate_dealloc)) return;
     EnumerateObj* e = static_cast<EnumerateObj*>(o);
     decref(e->it);
     object_free(o, obj_size(o, sizeof(EnumerateObj)));
+    trash_end();
 }
 
 Ref enumerate_new(Type* type, CallArgs a) {
@@ -135,9 +137,11 @@ struct ZipObj : Object {
 };
 
 void zip_dealloc(Object* o) {
+    if (!trash_begin(o, zip_dealloc)) return;
     ZipObj* z = static_cast<ZipObj*>(o);
     decref(z->iters);
     object_free(o, obj_size(o, sizeof(ZipObj)));
+    trash_end();
 }
 
 Ref zip_new(Type* type, CallArgs a) {
@@ -212,10 +216,12 @@ struct MapObj : Object {
 };
 
 void map_dealloc(Object* o) {
+    if (!trash_begin(o, map_dealloc)) return;
     MapObj* m = static_cast<MapObj*>(o);
     decref(m->func);
     decref(m->iters);
     object_free(o, obj_size(o, sizeof(MapObj)));
+    trash_end();
 }
 
 Ref map_new(Type* type, CallArgs a) {
@@ -274,10 +280,12 @@ struct FilterObj : Object {
 };
 
 void filter_dealloc(Object* o) {
+    if (!trash_begin(o, filter_dealloc)) return;
     FilterObj* f = static_cast<FilterObj*>(o);
     decref(f->func);
     decref(f->it);
     object_free(o, obj_size(o, sizeof(FilterObj)));
+    trash_end();
 }
 
 Ref filter_new(Type* type, CallArgs a) {
@@ -319,9 +327,11 @@ struct ReversedObj : Object {
 };
 
 void reversed_dealloc(Object* o) {
+    if (!trash_begin(o, reversed_dealloc)) return;
     ReversedObj* r = static_cast<ReversedObj*>(o);
     decref(r->seq);
     object_free(o, obj_size(o, sizeof(ReversedObj)));
+    trash_end();
 }
 
 Ref not_reversible(Value seq) {
@@ -391,9 +401,11 @@ struct SeqIter : Object {
 };
 
 void seq_iter_dealloc(Object* o) {
+    if (!trash_begin(o, seq_iter_dealloc)) return;
     SeqIter* s = static_cast<SeqIter*>(o);
     decref(s->seq);
     object_free(o, sizeof(SeqIter));
+    trash_end();
 }
 
 Ref seq_iter_next(Value self) {
@@ -434,10 +446,12 @@ struct CallIter : Object {
 };
 
 void call_iter_dealloc(Object* o) {
+    if (!trash_begin(o, call_iter_dealloc)) return;
     CallIter* c = static_cast<CallIter*>(o);
     decref(c->func);
     decref(c->sentinel);
     object_free(o, sizeof(CallIter));
+    trash_end();
 }
 
 Ref call_iter_next(Value self) {

@@ -126,6 +126,8 @@ bool tuple_hash_slot(Value self, int64_t* out) {
         return true;
     }
     int64_t h;
+    RecursionGuard guard("");  // hash() of a deeply nested tuple recurses in C
+    if (!guard) return false;
     if (!tuple_hash_items(t->items, t->size, &h)) return false;
     t->hash = h;
     *out = h;
