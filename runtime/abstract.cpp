@@ -30,7 +30,7 @@ static Ref attribute_error(Value o, Str* name) {
 }
 
 // generic_getattr without raising when missing (*missing set instead).
-static Ref generic_getattr_impl(Value o, Str* name, bool* missing) {
+Ref generic_getattr_impl(Value o, Str* name, bool* missing) {
     Type* tp = type_of(o);
     Value descr = type_lookup(tp, name);
     DescrGetSlot f = nullptr;
@@ -78,6 +78,12 @@ Ref getattr_or_null(Value o, Str* name) {
     if (!g || g == generic_getattr) {
         bool missing = false;
         Ref r = generic_getattr_impl(o, name, &missing);
+        if (!r && !missing && error_matches(&exc::AttributeError)) clear_error();
+        return r;
+    }
+    if (g == type_getattro) {
+        bool missing = false;
+        Ref r = type_getattr_impl(o, name, &missing);
         if (!r && !missing && error_matches(&exc::AttributeError)) clear_error();
         return r;
     }

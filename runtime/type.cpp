@@ -561,7 +561,7 @@ static const MethodDef object_methods[] = {
 
 // ---- type: attributes ------------------------------------------------------------------------------
 
-static Ref type_getattro(Value self, Str* name) {
+Ref type_getattr_impl(Value self, Str* name, bool* missing) {
     Type* t = self.as<Type>();
     Type* meta = type_of(self);
     Value meta_attr = type_lookup(meta, name);
@@ -582,8 +582,17 @@ static Ref type_getattro(Value self, Str* name) {
     }
     if (meta_get) return meta_get(meta_attr, self, meta);
     if (!meta_attr.is_null()) return hold_meta;
-    return raisef(&exc::AttributeError, "type object '{}' has no attribute '{}'", t->name,
-                  name->view());
+    *missing = true;
+    return nullptr;
+}
+
+Ref type_getattro(Value self, Str* name) {
+    bool missing = false;
+    Ref r = type_getattr_impl(self, name, &missing);
+    if (missing)
+        return raisef(&exc::AttributeError, "type object '{}' has no attribute '{}'",
+                      self.as<Type>()->name, name->view());
+    return r;
 }
 
 static bool type_setattro(Value self, Str* name, Value v) {

@@ -61,5 +61,10 @@ Ref call_with_self(Value f, Value self, CallArgs a);
 // call_special with a full CallArgs (keywords included).
 Ref call_special_args(Value self, Str* name, CallArgs a, bool* found);
 void init_slot_wrapper_types();
+// Attribute lookup without raising AttributeError for a missing name (*missing set instead;
+// other errors still raise). The generic one and type's.
+Ref generic_getattr_impl(Value o, Str* name, bool* missing);
+Ref type_getattr_impl(Value o, Str* name, bool* missing);
+Ref type_getattro(Value self, Str* name);
 
 }  // namespace toy

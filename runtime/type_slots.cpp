@@ -372,21 +372,38 @@ static Ref slot_getattr(Value self, Str* name) {
     Type* tp = type_of(self);
     Value ga = type_lookup(tp, names::getattribute_);
     Ref r;
+    bool missing = false;
     if (ga.is_object() && ga.as_object()->type == &wrapper_descriptor_type) {
         auto* w = ga.as<SlotWrapper>();
         GetAttrSlot f = w->owner->getattr;
-        r = f ? f(self, name) : generic_getattr(self, name);
+        if (!f || f == generic_getattr) {
+            r = generic_getattr_impl(self, name, &missing);
+        } else if (f == type_getattro) {
+            r = type_getattr_impl(self, name, &missing);
+        } else {
+            r = f(self, name);
+        }
     } else if (!ga.is_null()) {
         Value args[1] = {Value::object(name)};
         bool found;
         r = call_special(self, names::getattribute_, args, 1, &found);
     } else {
-        r = generic_getattr(self, name);
+        r = generic_getattr_impl(self, name, &missing);
     }
-    if (r || !error_matches(&exc::AttributeError)) return r;
+    if (r) return r;
+    if (!missing && !error_matches(&exc::AttributeError)) return r;
     Value hook = type_lookup(tp, names::getattr_);
-    if (hook.is_null()) return r;
-    clear_error();
+    if (hook.is_null()) {
+        if (missing) {
+            if (type_has(tp, kTypeSubclass))
+                return raisef(&exc::AttributeError, "type object '{}' has no attribute '{}'",
+                              self.as<Type>()->name, name->view());
+            return raisef(&exc::AttributeError, "'{}' object has no attribute '{}'",
+                          type_name(self), name->view());
+        }
+        return r;
+    }
+    if (!missing) clear_error();
     Value args[1] = {Value::object(name)};
     bool found;
     return call_special(self, names::getattr_, args, 1, &found);
