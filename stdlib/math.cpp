@@ -78,9 +78,68 @@ TOY_MATH_1(log1p, std::log1p, false)
 TOY_MATH_1(fabs, std::fabs, false)
 TOY_MATH_1(erf, std::erf, false)
 TOY_MATH_1(erfc, std::erfc, false)
-TOY_MATH_1(gamma, std::tgamma, true)
-TOY_MATH_1(lgamma, std::lgamma, true)
 TOY_MATH_1(cbrt, std::cbrt, false)
+
+// gamma and lgamma: poles at 0 and the negative integers are domain errors (CPython's).
+Ref m_gamma(Value, CallArgs a) {
+    if (!one_arg("gamma", a)) return nullptr;
+    double x;
+    if (!real_arg(a.args[0], &x)) return nullptr;
+    if (std::isnan(x)) return make_float(x);
+    if (std::isinf(x)) {
+        if (x < 0) return domain_error();
+        return make_float(x);
+    }
+    if (x <= 0 && x == std::floor(x)) return domain_error();
+    double r = std::tgamma(x);
+    if (std::isinf(r)) return range_error();
+    return make_float(r);
+}
+
+Ref m_lgamma(Value, CallArgs a) {
+    if (!one_arg("lgamma", a)) return nullptr;
+    double x;
+    if (!real_arg(a.args[0], &x)) return nullptr;
+    if (std::isnan(x)) return make_float(x);
+    if (std::isinf(x)) return make_float(INFINITY);
+    if (x <= 0 && x == std::floor(x)) return domain_error();
+    double r = std::lgamma(x);
+    if (std::isinf(r)) return range_error();
+    return make_float(r);
+}
+
+Ref m_remainder(Value, CallArgs a) {
+    if (!unpack_args("remainder", a, 2, 2)) return nullptr;
+    double x, y;
+    if (!real_arg(a.args[0], &x) || !real_arg(a.args[1], &y)) return nullptr;
+    if (std::isnan(x)) return make_float(x);
+    if (std::isnan(y)) return make_float(y);
+    if (std::isinf(x) || y == 0.0) return domain_error();
+    if (std::isinf(y)) return make_float(x);
+    return make_float(std::remainder(x, y));
+}
+
+Ref m_nextafter(Value, CallArgs a) {
+    if (!unpack_args("nextafter", a, 2, 2)) return nullptr;
+    double x, y;
+    if (!real_arg(a.args[0], &x) || !real_arg(a.args[1], &y)) return nullptr;
+    return make_float(std::nextafter(x, y));
+}
+
+Ref m_ulp(Value, CallArgs a) {
+    if (!one_arg("ulp", a)) return nullptr;
+    double x;
+    if (!real_arg(a.args[0], &x)) return nullptr;
+    if (std::isnan(x)) return make_float(x);
+    x = std::fabs(x);
+    if (std::isinf(x)) return make_float(x);
+    double x2 = std::nextafter(x, INFINITY);
+    if (std::isinf(x2)) {
+        x2 = std::nextafter(x, -INFINITY);
+        return make_float(x - x2);
+    }
+    return make_float(x2 - x);
+}
 
 Ref log_of(Value v, double* out) {
     double x;
@@ -555,7 +614,8 @@ const MethodDef kMathFunctions[] = {
     {"copysign", m_copysign}, {"prod", m_prod}, {"fsum", m_fsum},  {"isqrt", m_isqrt},
     {"dist", m_dist},   {"erf", m_erf},     {"erfc", m_erfc},       {"gamma", m_gamma},
     {"lgamma", m_lgamma}, {"cbrt", m_cbrt}, {"modf", m_modf},       {"frexp", m_frexp},
-    {"ldexp", m_ldexp},
+    {"ldexp", m_ldexp}, {"remainder", m_remainder}, {"nextafter", m_nextafter},
+    {"ulp", m_ulp},
     {nullptr, nullptr},
 };
 
