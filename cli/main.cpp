@@ -217,7 +217,7 @@ int main(int argc, char** argv) {
             status = 1;
         }
     } else {
-        status = toy::run_main(interp, source, filename, mode == Mode::kFile);
+        status = toy::run_main(interp, source, filename, mode != Mode::kCommand);
     }
     if (!toy::destroy_interpreter(interp) && status == 0) status = 120;
     return status;
