@@ -1,6 +1,7 @@
 // lexer.cpp: the tokenizer. Mirrors CPython 3.11's Parser/tokenizer.c closely, including
 // where each error is reported, so that messages and offsets match python3's.
 #include "interp/lexer.h"
+#include "interp/unicode_names.h"
 
 #include <fmt/format.h>
 
@@ -285,6 +286,33 @@ bool Lexer::at_line_start() {
         ensure_newline();
         return false;
     }
+}
+
+// A non-ASCII identifier: every character must be an identifier character (CPython's
+// verify_identifier). The caret goes on the first bad character.
+bool Lexer::verify_identifier(uint32_t start, uint32_t end, Token* out) {
+    uint32_t p = start;
+    bool first = true;
+    while (p < end) {
+        uint32_t q = p;
+        unsigned char c = (unsigned char)src_[q];
+        int n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
+        uint32_t cp = n == 1 ? c : n == 2 ? (c & 0x1Fu) : n == 3 ? (c & 0x0Fu) : (c & 0x07u);
+        for (int k = 1; k < n && q + (uint32_t)k < end; ++k) cp = (cp << 6) | ((unsigned char)src_[q + (uint32_t)k] & 0x3Fu);
+        p = q + (uint32_t)n;
+        bool ok = first ? unicode_is_xid_start(cp) : unicode_is_xid_continue(cp);
+        first = false;
+        if (!ok) {
+            pos_ = p;
+            std::string msg = unicode_is_printable(cp)
+                                  ? fmt::format("invalid character '{}' (U+{:04X})",
+                                                src_.substr(q, (size_t)n), cp)
+                                  : fmt::format("invalid non-printable character U+{:04X}", cp);
+            *out = error_at(line_, (int)(q - line_begin_), std::move(msg));
+            return false;
+        }
+    }
+    return true;
 }
 
 uint32_t Lexer::decimal_tail(uint32_t p, bool* ok) {
@@ -625,7 +653,15 @@ Token Lexer::next() {
                 if (q == '"' || q == '\'') return lex_string(start, p);
             }
             p = pos_;
-            while (p < end_ && is_id_char((unsigned char)src_[p])) ++p;
+            bool nonascii = false;
+            while (p < end_ && is_id_char((unsigned char)src_[p])) {
+                if ((unsigned char)src_[p] >= 0x80) nonascii = true;
+                ++p;
+            }
+            if (nonascii) {
+                Token err;
+                if (!verify_identifier(start, p, &err)) return err;
+            }
             pos_ = p;
             Token t = make(Tok::Name, start, p);
             t.kind = keyword_kind(src_.substr(start, p - start));

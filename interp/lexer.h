@@ -81,6 +81,7 @@ private:
     Token lex_string(uint32_t start, uint32_t quote_pos);
     bool verify_end_of_number(uint32_t at, const char* kind, Token* out);
     uint32_t decimal_tail(uint32_t p, bool* ok);
+    bool verify_identifier(uint32_t start, uint32_t end, Token* out);
     void newline_at(uint32_t next_line_start);
 
     int peekc(uint32_t p) const { return p < end_ ? (unsigned char)src_[p] : -1; }

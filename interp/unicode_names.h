@@ -13,4 +13,8 @@ int32_t unicode_lookup_name(std::string_view name);
 // Python's str.isprintable() for one code point (Unicode 14, as CPython 3.11).
 bool unicode_is_printable(uint32_t cp);
 
+// Identifier characters (str.isidentifier()'s rules: XID_Start or '_' first, then XID_Continue).
+bool unicode_is_xid_start(uint32_t cp);
+bool unicode_is_xid_continue(uint32_t cp);
+
 }  // namespace toy
