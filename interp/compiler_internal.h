@@ -177,6 +177,7 @@ public:
     void visit_stmt(ast::Stmt* s);
     void visit_stmt_inner(ast::Stmt* s);
     void store_target(ast::Expr* t);
+    bool swap_assign(ast::Expr* target, ast::Expr* value);
     void unpack_helper(const std::vector<ast::Expr*>& elts, const ast::Loc& loc);
     void visit_delete(ast::Expr* t);
     void visit_augassign(ast::AugAssign* s);

@@ -110,6 +110,7 @@ void Compiler::visit_stmt_inner(ast::Stmt* s) {
         return;
     case K::Assign: {
         auto* a = static_cast<ast::Assign*>(s);
+        if (a->targets.size() == 1 && swap_assign(a->targets[0], a->value)) return;
         visit_expr(a->value);
         for (size_t i = 0; i < a->targets.size(); ++i) {
             if (i + 1 < a->targets.size()) emit(Op::COPY, 1);
@@ -257,6 +258,35 @@ void Compiler::store_target(ast::Expr* t) {
         break;
     }
     leave_depth();
+}
+
+// `a, b = b, a` / `a, b, c = x, y, z`: evaluate the values, reverse them with one SWAP and
+// store; no tuple is built (CPython 3.11's optimizer turns BUILD_TUPLE n + UNPACK_SEQUENCE n
+// into the same SWAP for n = 2, 3).
+bool Compiler::swap_assign(ast::Expr* target, ast::Expr* value) {
+    if (value->kind != ast::ExprKind::Tuple) return false;
+    if (target->kind != ast::ExprKind::Tuple && target->kind != ast::ExprKind::List) return false;
+    const auto& vals = static_cast<ast::Tuple*>(value)->elts;
+    const auto& tgts = target->kind == ast::ExprKind::Tuple ? static_cast<ast::Tuple*>(target)->elts
+                                                            : static_cast<ast::List*>(target)->elts;
+    size_t n = vals.size();
+    if (n < 2 || n > 3 || tgts.size() != n) return false;
+    for (size_t i = 0; i < n; ++i)
+        if (vals[i]->kind == ast::ExprKind::Starred || tgts[i]->kind == ast::ExprKind::Starred)
+            return false;
+    {
+        Ref v;
+        std::string key;
+        if (const_value(value, &v, &key)) return false;  // LOAD_CONST + UNPACK_SEQUENCE
+        if (failed_) return true;
+    }
+    for (auto* v : vals) visit_expr(v);
+    {
+        LocGuard g(u(), target->loc);
+        emit(Op::SWAP, static_cast<uint32_t>(n));
+    }
+    for (auto* t : tgts) store_target(t);
+    return true;
 }
 
 void Compiler::visit_delete(ast::Expr* t) {
