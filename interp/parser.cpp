@@ -802,7 +802,11 @@ Stmt* Parser::parse_funcdef(std::vector<Expr*> decorators, const Token* first, c
     f->name = std::string(text(name));
     f->args = args;
     f->decorator_list = std::move(decorators);
-    if (accept(Tok::RArrow)) {
+    if (at(Tok::RArrow)) {
+        const Token& arrow = advance();
+        // CPython: a missing return annotation makes the optional part fail, and the
+        // forced ':' is then reported at the '->'.
+        if (!starts_expression(kind()) && !at(Tok::Error)) return error_tok(arrow, "expected ':'");
         f->returns = parse_expression();
         if (!f->returns) return nullptr;
     }
@@ -863,6 +867,7 @@ Arguments* Parser::parse_params(bool lambda, Tok closer) {
             advance();
             Arg* a = parse_param(lambda, false);
             if (!a) return nullptr;
+            if (at(Tok::Equal)) return error_tok(peek(), "var-keyword argument cannot have default value");
             args->kwarg = a;
             accept(Tok::Comma);
             if (!at(closer)) {
@@ -890,6 +895,7 @@ Arguments* Parser::parse_params(bool lambda, Tok closer) {
                               : error_tok(t, "named arguments must follow bare *");
             Arg* a = parse_param(lambda, true);
             if (!a) return nullptr;
+            if (at(Tok::Equal)) return error_tok(peek(), "var-positional argument cannot have default value");
             args->vararg = a;
             if (!accept(Tok::Comma)) break;
             continue;
@@ -904,6 +910,19 @@ Arguments* Parser::parse_params(bool lambda, Tok closer) {
             plain.clear();
             if (!accept(Tok::Comma)) break;
             continue;
+        }
+        if (t.kind == Tok::LPar && !lambda) {
+            // def f((a, b)): CPython's "Function parameters cannot be parenthesized"
+            size_t k = 1;
+            while (kind(k) == Tok::Name && (kind(k + 1) == Tok::Comma || kind(k + 1) == Tok::RPar)) {
+                k += kind(k + 1) == Tok::Comma ? 2 : 1;
+                if (kind(k) == Tok::RPar) break;
+            }
+            if (k > 1 && kind(k) == Tok::RPar) {
+                const Token& rp = peek(k);
+                return error_at(t.line, t.col, rp.end_line, rp.end_col,
+                                "Function parameters cannot be parenthesized");
+            }
         }
         Arg* a = parse_param(lambda, false);
         if (!a) return nullptr;

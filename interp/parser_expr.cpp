@@ -231,7 +231,7 @@ Expr* Parser::parse_expression() {
         Expr* test = parse_disjunction();
         if (!test) return nullptr;
         if (!accept(Tok::Else)) {
-            if (peek().kind == Tok::Error) return generic_error();
+            if (peek().kind == Tok::Error || at(Tok::Colon)) return generic_error();
             return error_range(a, test, "expected 'else' after 'if' expression");
         }
         Expr* orelse = parse_expression();
@@ -605,16 +605,19 @@ Expr* Parser::parse_call(Expr* func, size_t s0) {
             k->value = v;
             c->keywords.push_back(k);
             seen_dstar = true;
+        } else if ((t.kind == Tok::True || t.kind == Tok::False || t.kind == Tok::None) &&
+                   kind(1) == Tok::Equal) {
+            const Token& eq = peek(1);
+            return error_at(t.line, t.col, eq.end_line, eq.end_col,
+                            fmt::format("cannot assign to {}", tok_spelling(t.kind)));
         } else if (t.kind == Tok::Name && kind(1) == Tok::Equal) {
             advance();
-            advance();
+            const Token& eq = advance();
             Expr* v = parse_expression();
             if (!v) return nullptr;
-            if (at(Tok::For) || (at(Tok::Async) && kind(1) == Tok::For)) {
-                Name n;
-                n.loc = loc_of(t, t);
-                return error_range(&n, v, "invalid syntax. Maybe you meant '==' or ':=' instead of '='?");
-            }
+            if (at(Tok::For) || (at(Tok::Async) && kind(1) == Tok::For))
+                return error_at(t.line, t.col, eq.end_line, eq.end_col,
+                                "invalid syntax. Maybe you meant '==' or ':=' instead of '='?");
             Keyword* k = arena_.make<Keyword>(loc_of(t, prev()));
             k->arg = std::string(text(t));
             k->value = v;
@@ -738,7 +741,7 @@ Expr* Parser::parse_star_targets(bool single) {
 
 bool Parser::parse_del_targets(std::vector<Expr*>& out) {
     for (;;) {
-        Expr* e = parse_bitor();
+        Expr* e = at(Tok::Star) ? parse_star_expression() : parse_bitor();
         if (!e) return false;
         if (!check_target(e, TargetsType::Del)) return false;
         out.push_back(e);
@@ -810,10 +813,18 @@ Expr* Parser::parse_paren() {
         grouped_.insert(y);
         return y;
     }
+    if (at(Tok::DoubleStar)) {
+        const Token& ds = advance();
+        Expr* v = parse_expression();
+        if (!v) return nullptr;
+        if (!at(Tok::RPar)) return generic_error();
+        return error_tok(ds, "cannot use double starred expression here");
+    }
     Expr* first = parse_star_named_expression();
     if (!first) return nullptr;
     if (at(Tok::For) || (at(Tok::Async) && kind(1) == Tok::For)) {
-        if (first->kind == ExprKind::Starred) return generic_error();
+        if (first->kind == ExprKind::Starred)
+            return error_node(first, "iterable unpacking cannot be used in comprehension");
         Expr* gen = parse_genexp_after(first, lp);
         if (!gen) return nullptr;
         if (!expect(Tok::RPar)) return nullptr;
@@ -862,9 +873,11 @@ Expr* Parser::parse_list_display() {
     l->elts.push_back(first);
     while (accept(Tok::Comma)) {
         if (at(Tok::RSqb)) break;
+        if (comprehension_target_hint(first, nullptr)) return nullptr;
         Expr* e = parse_star_named_expression();
         if (!e) return nullptr;
         l->elts.push_back(e);
+        if (comprehension_target_hint(first, e)) return nullptr;
     }
     if (!expect(Tok::RSqb)) return nullptr;
     l->loc = loc_of(lb, prev());
@@ -912,14 +925,14 @@ Expr* Parser::parse_brace_display() {
     if (at(Tok::DoubleStar)) {
         DepthGuard g(this);
         if (!g.ok) return nullptr;
-        advance();
+        const Token& ds = advance();
         Expr* v = parse_bitor();
         if (!v) return nullptr;
         Dict* d = arena_.make<Dict>(Loc{});
         d->keys.push_back(nullptr);
         d->values.push_back(v);
-        if (at(Tok::For)) {
-            return error_tok(peek(), "dict unpacking cannot be used in dict comprehension");
+        if (at(Tok::For) || (at(Tok::Async) && kind(1) == Tok::For)) {
+            return error_tok(ds, "dict unpacking cannot be used in dict comprehension");
         }
         return parse_dict_rest(d);
     }
@@ -957,13 +970,29 @@ Expr* Parser::parse_brace_display() {
     s->elts.push_back(first);
     while (accept(Tok::Comma)) {
         if (at(Tok::RBrace)) break;
+        if (comprehension_target_hint(first, nullptr)) return nullptr;
         Expr* e = parse_star_named_expression();
         if (!e) return nullptr;
         s->elts.push_back(e);
+        if (comprehension_target_hint(first, e)) return nullptr;
     }
     if (!expect(Tok::RBrace)) return nullptr;
     s->loc = loc_of(lb, prev());
     return s;
+}
+
+// `[a, b for ...]` / `[a, for ...]`: CPython's invalid_comprehension hint. `last` is the
+// element just parsed, or null right after a comma. True when the error was reported.
+bool Parser::comprehension_target_hint(Expr* first, Expr* last) {
+    if (!(at(Tok::For) || (at(Tok::Async) && kind(1) == Tok::For))) return false;
+    if (last) {
+        error_range(first, last, "did you forget parentheses around the comprehension target?");
+    } else {
+        const Token& comma = prev();
+        error_at(first->loc.line, first->loc.col, comma.end_line, comma.end_col,
+                 "did you forget parentheses around the comprehension target?");
+    }
+    return true;
 }
 
 // A dict display's value after 'key:', with CPython's messages for the usual mistakes.

@@ -144,6 +144,7 @@ public:
     Expr* parse_list_display();
     Expr* parse_brace_display();
     Expr* parse_dict_value();
+    bool comprehension_target_hint(Expr* first, Expr* last);
     Expr* parse_slices();
     Expr* parse_slice();
     Expr* parse_call(Expr* func, size_t start);
