@@ -486,13 +486,10 @@ Stmt* Parser::parse_expr_or_assign() {
         if (e->kind == ExprKind::Name && starts_expression(k)) {
             const std::string& id = static_cast<Name*>(e)->id;
             if (id == "print" || id == "exec") {
-                size_t save = p_;
                 Expr* arg = parse_star_expressions();
-                if (arg)
-                    return error_range(e, arg, fmt::format("Missing parentheses in call to '{}'. "
-                                                           "Did you mean {}(...)?", id, id));
-                (void)save;
-                return nullptr;
+                if (!arg) return nullptr;
+                return error_range(e, arg, fmt::format("Missing parentheses in call to '{}'. "
+                                                       "Did you mean {}(...)?", id, id));
             }
         }
         return generic_error();
@@ -505,17 +502,17 @@ Stmt* Parser::parse_expr_or_assign() {
 Stmt* Parser::parse_compound_stmt() {
     const Token& t = peek();
     switch (t.kind) {
-    case Tok::If: return parse_if(false);
+    case Tok::If: return parse_if();
     case Tok::While: return parse_while();
     case Tok::For: return parse_for(nullptr);
     case Tok::Try: return parse_try();
     case Tok::With: return parse_with(nullptr);
-    case Tok::Def: return parse_funcdef({}, nullptr, nullptr);
-    case Tok::Class: return parse_classdef({}, nullptr);
+    case Tok::Def: return parse_funcdef({}, nullptr);
+    case Tok::Class: return parse_classdef({});
     case Tok::At: return parse_decorated();
     case Tok::Async: {
         const Token& a = advance();
-        if (at(Tok::Def)) return parse_funcdef({}, nullptr, &a);
+        if (at(Tok::Def)) return parse_funcdef({}, &a);
         if (at(Tok::For)) return parse_for(&a);
         if (at(Tok::With)) return parse_with(&a);
         return generic_error();
@@ -534,7 +531,7 @@ static Loc body_end(Loc start, const Body& b) {
 
 // `if` with its `elif`s (each an If in the orelse of the previous one) and `else`. Built
 // iteratively: a long elif chain must not recurse.
-Stmt* Parser::parse_if(bool) {
+Stmt* Parser::parse_if() {
     If* top = nullptr;
     If* cur = nullptr;
     bool is_elif = false;
@@ -720,7 +717,6 @@ Stmt* Parser::parse_try() {
             if (!h->type) return nullptr;
             if (at(Tok::Comma)) {
                 // except A, B:
-                size_t save = p_;
                 advance();
                 Expr* last = nullptr;
                 for (;;) {
@@ -730,7 +726,6 @@ Stmt* Parser::parse_try() {
                 }
                 if (at(Tok::Colon) || at(Tok::As))
                     return error_range(h->type, last, "multiple exception types must be parenthesized");
-                (void)save;
                 return generic_error();
             }
             if (accept(Tok::As)) {
@@ -771,7 +766,6 @@ Stmt* Parser::parse_try() {
 
 Stmt* Parser::parse_decorated() {
     std::vector<Expr*> decos;
-    const Token& first = peek();
     while (at(Tok::At)) {
         advance();
         Expr* d = parse_named_expression();
@@ -779,19 +773,18 @@ Stmt* Parser::parse_decorated() {
         decos.push_back(d);
         if (!expect(Tok::Newline)) return nullptr;
     }
-    if (at(Tok::Def)) return parse_funcdef(std::move(decos), &first, nullptr);
-    if (at(Tok::Class)) return parse_classdef(std::move(decos), &first);
+    if (at(Tok::Def)) return parse_funcdef(std::move(decos), nullptr);
+    if (at(Tok::Class)) return parse_classdef(std::move(decos));
     if (at(Tok::Async)) {
         const Token& a = advance();
-        if (at(Tok::Def)) return parse_funcdef(std::move(decos), &first, &a);
+        if (at(Tok::Def)) return parse_funcdef(std::move(decos), &a);
     }
     return generic_error();
 }
 
-Stmt* Parser::parse_funcdef(std::vector<Expr*> decorators, const Token* first, const Token* async_tok) {
+Stmt* Parser::parse_funcdef(std::vector<Expr*> decorators, const Token* async_tok) {
     const Token& kw = advance();
     const Token& start = async_tok ? *async_tok : kw;
-    (void)first;
     if (!at(Tok::Name)) return generic_error();
     const Token& name = advance();
     if (!expect_forced(Tok::LPar)) return nullptr;
@@ -816,17 +809,14 @@ Stmt* Parser::parse_funcdef(std::vector<Expr*> decorators, const Token* first, c
     return f;
 }
 
-Stmt* Parser::parse_classdef(std::vector<Expr*> decorators, const Token* first) {
+Stmt* Parser::parse_classdef(std::vector<Expr*> decorators) {
     const Token& kw = advance();
-    (void)first;
     if (!at(Tok::Name)) return generic_error();
     const Token& name = advance();
     ClassDef* c = arena_.make<ClassDef>(loc_of(kw, kw));
     c->name = std::string(text(name));
     c->decorator_list = std::move(decorators);
     if (at(Tok::LPar)) {
-        const Token& lp = peek();
-        (void)lp;
         Expr* call = parse_call(nullptr, mark());  // null func: class bases
         if (!call) return nullptr;
         Call* cl = static_cast<Call*>(call);

@@ -103,13 +103,13 @@ public:
     Stmt* parse_compound_stmt();
     bool parse_block(Body& out, const char* what, int line);
     Stmt* parse_expr_or_assign();
-    Stmt* parse_if(bool is_elif);
+    Stmt* parse_if();
     Stmt* parse_while();
     Stmt* parse_for(const Token* async_tok);
     Stmt* parse_with(const Token* async_tok);
     Stmt* parse_try();
-    Stmt* parse_funcdef(std::vector<Expr*> decorators, const Token* first, const Token* async_tok);
-    Stmt* parse_classdef(std::vector<Expr*> decorators, const Token* first);
+    Stmt* parse_funcdef(std::vector<Expr*> decorators, const Token* async_tok);
+    Stmt* parse_classdef(std::vector<Expr*> decorators);
     Stmt* parse_decorated();
     Stmt* parse_import();
     Stmt* parse_from_import();
@@ -123,7 +123,6 @@ public:
     Expr* parse_star_named_expression();
     Expr* parse_named_expression();
     Expr* parse_expression();
-    Expr* parse_expression_nocond();
     Expr* parse_lambda();
     Expr* parse_disjunction();
     Expr* parse_conjunction();
@@ -154,7 +153,6 @@ public:
     bool parse_comprehension_clauses(std::vector<Comprehension*>& out);
     Expr* parse_genexp_after(Expr* elt, const Token& open);  // elt consumed, at 'for'
     bool starts_expression(Tok t);
-    Expr* parse_fstring_or_strings();
     Expr* parse_number(const Token& t);
 
     // Targets: set the context to Store/Del; on an invalid target report CPython's error.
@@ -200,7 +198,6 @@ public:
     bool tok_error_ = false;  // the error came from the tokenizer
     bool fstring_ = false;
     int depth_ = 0;
-    int fstring_depth_ = 0;
     std::unordered_set<const Expr*> grouped_;  // expressions written in parentheses: (x)
     int no_invalid_ = 0;          // > 0: inside CPython's expression_without_invalid
     bool skip_comma_check_ = false;  // the next parse_expression skips its invalid_expression check
