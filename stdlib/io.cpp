@@ -718,7 +718,7 @@ bool file_write_bytes(FileObject* f, std::string_view data) {
         return write_all(f->fd, data.data(), data.size());
     }
     f->wbuf.append(data);
-    if (f->wbuf.size() >= kWriteBufferSize ||
+    if (f->wbuf.size() >= kWriteBufferSize || f->write_through ||
         (f->line_buffered && data.find('\n') != std::string_view::npos)) {
         return flush_write_buffer(f);
     }
@@ -736,7 +736,8 @@ bool file_readline(FileObject* f, std::string* out) {
     return readline_impl(f, -1, out);
 }
 
-RefT<FileObject> new_std_stream(int fd, std::string_view name, bool write, bool line_buffered) {
+RefT<FileObject> new_std_stream(int fd, std::string_view name, bool write, bool line_buffered,
+                                bool write_through) {
     RefT<FileObject> f = alloc_file(&textio_type);
     if (!f) return nullptr;
     f->fd = fd;
@@ -744,6 +745,7 @@ RefT<FileObject> new_std_stream(int fd, std::string_view name, bool write, bool 
     f->writable = write;
     f->closefd = false;
     f->line_buffered = line_buffered;
+    f->write_through = write_through;
     RefT<Str> n = new_str(name);
     if (!n) return nullptr;
     f->name = Value::object(n.release());

@@ -41,6 +41,7 @@ struct FileObject : Object {
     bool closefd = true;
     bool closed = false;
     bool line_buffered = false;
+    bool write_through = false;  // flush after every write (stderr)
     bool append = false;
     bool eof = false;         // the fd reported end of file
     bool skip_lf = false;     // text read: the last chunk ended in '\r'
@@ -69,7 +70,9 @@ inline bool is_file_object(Value v) {
 }
 
 // A file object over an already open descriptor (sys.std* streams). mode "r" or "w".
-RefT<FileObject> new_std_stream(int fd, std::string_view name, bool write, bool line_buffered);
+// write_through: every write is flushed at once (sys.stderr).
+RefT<FileObject> new_std_stream(int fd, std::string_view name, bool write, bool line_buffered,
+                                bool write_through = false);
 
 // open(file, mode, ...) as the builtin.
 Ref builtin_open(Value self, CallArgs a);

@@ -263,10 +263,11 @@ RefT<Module> create_sys_module() {
     if (!module_add(s, "builtin_module_names", names.value())) return nullptr;
 
     // The std streams: stdout line-buffered on a terminal, else block-buffered (flushed at
-    // exit and before each stderr write); stderr line-buffered as in CPython 3.9+.
+    // exit and before each stderr write); stderr written through at each write (CPython 3.9+
+    // never holds stderr output back either).
     RefT<FileObject> in = new_std_stream(0, "<stdin>", false, false);
     RefT<FileObject> out = new_std_stream(1, "<stdout>", true, ::isatty(1) == 1);
-    RefT<FileObject> err = new_std_stream(2, "<stderr>", true, true);
+    RefT<FileObject> err = new_std_stream(2, "<stderr>", true, ::isatty(2) == 1, true);
     if (!in || !out || !err) return nullptr;
     incref(out.get());
     err->flush_first = out.get();
