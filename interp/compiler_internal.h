@@ -206,7 +206,11 @@ public:
     static bool find_annotations(const ast::Body& body);
 
     // fblocks and unwinding for break/continue/return.
-    void push_fblock(FBlock fb) { u().fblocks.push_back(fb); }
+    void push_fblock(FBlock fb) {
+        // CPython's CO_MAXBLOCKS: at most 20 nested loops/try/with blocks per function.
+        if (u().fblocks.size() >= 20) error(u().loc, "too many statically nested blocks");
+        u().fblocks.push_back(fb);
+    }
     void pop_fblock() { u().fblocks.pop_back(); }
     void unwind_fblock(const FBlock& fb, bool preserve_tos);
     // Unwinds every block up to (not including) the innermost loop when `loop` is non-null

@@ -430,6 +430,20 @@ TEST_P(CompilerErrors, MessageAndLocation) {
 
 INSTANTIATE_TEST_SUITE_P(All, CompilerErrors, ::testing::ValuesIn(kErrors));
 
+TEST(Compiler, TooManyNestedBlocks) {
+    std::string src;
+    for (int i = 0; i < 21; ++i) src += std::string(4 * i, ' ') + "for x in y:\n";
+    src += std::string(4 * 21, ' ') + "pass\n";
+    CompileError e = compile_err(src);
+    EXPECT_EQ(e.msg, "too many statically nested blocks");
+    EXPECT_EQ(e.lineno, 21);
+    EXPECT_EQ(e.offset, 81);
+    std::string ok;
+    for (int i = 0; i < 20; ++i) ok += std::string(4 * i, ' ') + "while x:\n";
+    ok += std::string(4 * 20, ' ') + "pass\n";
+    EXPECT_TRUE(compile_ok(ok));
+}
+
 TEST(Compiler, ErrorTextIsTheSourceLine) {
     CompileError e = compile_err("x = 1\nreturn x\ny = 2\n");
     EXPECT_EQ(e.msg, "'return' outside function");
