@@ -1025,11 +1025,76 @@ Stmt* Parser::parse_from_import() {
     return s;
 }
 
+// Offset of the first byte that is not part of valid UTF-8, or npos.
+size_t invalid_utf8_at(std::string_view s) {
+    const unsigned char* p = (const unsigned char*)s.data();
+    size_t n = s.size(), i = 0;
+    while (i < n) {
+        // fast path: 8 ASCII bytes at a time
+        if (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            if ((w & 0x8080808080808080ull) == 0) {
+                i += 8;
+                continue;
+            }
+        }
+        unsigned char c = p[i];
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        size_t len;
+        uint32_t cp;
+        if (c >= 0xC2 && c <= 0xDF) len = 2, cp = c & 0x1F;
+        else if (c >= 0xE0 && c <= 0xEF) len = 3, cp = c & 0x0F;
+        else if (c >= 0xF0 && c <= 0xF4) len = 4, cp = c & 0x07;
+        else return i;
+        if (i + len > n) return i;
+        for (size_t k = 1; k < len; ++k) {
+            if ((p[i + k] & 0xC0) != 0x80) return i;
+            cp = (cp << 6) | (p[i + k] & 0x3F);
+        }
+        if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+            (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+            return i;
+        i += len;
+    }
+    return std::string_view::npos;
+}
+
+// The encoding named by a PEP 263 cookie on line 1 or 2 (lower-cased), or "".
+std::string coding_cookie(std::string_view s) {
+    for (int line = 0; line < 2 && !s.empty(); ++line) {
+        size_t nl = s.find('\n');
+        std::string_view l = s.substr(0, nl);
+        size_t i = 0;
+        while (i < l.size() && (l[i] == ' ' || l[i] == '\t' || l[i] == '\f')) ++i;
+        if (i < l.size() && l[i] == '#') {
+            size_t c = l.find("coding", i);
+            if (c != std::string_view::npos && c + 6 < l.size() && (l[c + 6] == ':' || l[c + 6] == '=')) {
+                size_t j = c + 7;
+                while (j < l.size() && (l[j] == ' ' || l[j] == '\t')) ++j;
+                std::string enc;
+                while (j < l.size() && (isalnum((unsigned char)l[j]) || l[j] == '-' || l[j] == '_' || l[j] == '.'))
+                    enc += (char)tolower((unsigned char)l[j++]);
+                for (char& ch : enc)
+                    if (ch == '_') ch = '-';
+                return enc;
+            }
+        } else if (i < l.size()) {
+            return "";  // the cookie must come before any code
+        }
+        if (nl == std::string_view::npos) break;
+        s.remove_prefix(nl + 1);
+    }
+    return "";
+}
+
 }  // namespace detail
 
 ast::Module* parse(std::string_view source, std::string_view filename, ParseMode mode,
                    ast::Arena& arena, SyntaxErrorInfo* err) {
-    (void)filename;
     // Normalise newlines (\r\n and lone \r become \n) and drop a UTF-8 BOM. The AST holds
     // no pointers into the source, so a temporary copy is fine.
     std::string copy;
@@ -1051,6 +1116,37 @@ ast::Module* parse(std::string_view source, std::string_view filename, ParseMode
         *err = SyntaxErrorInfo{};
         err->msg = "source code string cannot contain null bytes";
         return nullptr;
+    }
+    // The source must be UTF-8, unless a PEP 263 cookie declares Latin-1 (then transcoded).
+    size_t bad = detail::invalid_utf8_at(source);
+    if (bad != std::string_view::npos) {
+        std::string enc = detail::coding_cookie(source);
+        if (enc == "latin-1" || enc == "iso-8859-1" || enc == "latin1" || enc == "iso8859-1" ||
+            enc == "cp1252" || enc == "windows-1252" || enc == "l1") {
+            std::string utf8;
+            utf8.reserve(source.size() + source.size() / 8);
+            for (unsigned char c : source) {
+                if (c < 0x80) {
+                    utf8 += (char)c;
+                } else {
+                    utf8 += (char)(0xC0 | (c >> 6));
+                    utf8 += (char)(0x80 | (c & 0x3F));
+                }
+            }
+            copy = std::move(utf8);
+            source = copy;
+        } else {
+            int line = 1;
+            for (size_t i = 0; i < bad; ++i)
+                if (source[i] == '\n') ++line;
+            *err = SyntaxErrorInfo{};
+            err->msg = fmt::format("Non-UTF-8 code starting with '\\x{:02x}' in file {} on line {}, "
+                                   "but no encoding declared; see https://peps.python.org/pep-0263/ "
+                                   "for details",
+                                   (unsigned char)source[bad], filename, line);
+            err->line = err->end_line = line;
+            return nullptr;
+        }
     }
     detail::Parser p(source, mode, arena, err);
     ast::Module* m = p.parse_module();

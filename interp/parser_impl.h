@@ -203,4 +203,7 @@ public:
     bool skip_comma_check_ = false;  // the next parse_expression skips its invalid_expression check
 };
 
+size_t invalid_utf8_at(std::string_view s);
+std::string coding_cookie(std::string_view s);
+
 }  // namespace toy::detail

@@ -105,6 +105,16 @@ TEST(Parser, CarriageReturnsAndBom) {
     EXPECT_EQ(dump(std::string_view("x = 1\0", 6)), "ERR source code string cannot contain null bytes");
 }
 
+TEST(Parser, SourceEncoding) {
+    EXPECT_EQ(dump("x = 1\ny = '\xe9'\n"),
+              "ERR Non-UTF-8 code starting with '\\xe9' in file f.py on line 2, but no encoding "
+              "declared; see https://peps.python.org/pep-0263/ for details");
+    EXPECT_EQ(dump("# -*- coding: latin-1 -*-\ny = '\xe9'\n"),
+              "Module(body=[Assign(targets=[Name(id='y', ctx=Store())], value=Constant(value='\xc3\xa9'))], "
+              "type_ignores=[])");
+    EXPECT_EQ(dump("x = '\xed\xa0\x80'").substr(0, 20), "ERR Non-UTF-8 code s");
+}
+
 // No input may overflow the C stack: very deep nesting is a SyntaxError.
 TEST(Parser, DeepNestingIsAnError) {
     const int n = 100000;
