@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <mutex>
 #include <string>
@@ -27,6 +28,8 @@ Type traceback_type;
 
 namespace {
 
+Ref get_attr_quiet(Value o, const char* name);
+
 void tb_dealloc(Object* o) {
     Traceback* tb = static_cast<Traceback*>(o);
     // Unlink iteratively so that long chains do not recurse deeply.
@@ -35,8 +38,10 @@ void tb_dealloc(Object* o) {
     decref(tb->code);
     Value locals = tb->frame_locals;
     tb->frame_locals = Value::null();
+    Dict* globals = tb->globals;
     object_free(tb, sizeof(Traceback));
     decref(locals);
+    if (globals) decref(globals);
     while (next.is_object()) {
         Traceback* n = next.as<Traceback>();
         if (n->refcnt > 1) {
@@ -193,11 +198,6 @@ std::string safe_str(Value v) {
     return std::string(s.as<Str>()->view());
 }
 
-Ref get_attr_quiet(Value o, const char* name) {
-    Ref r = getattr_or_null(o, intern(name));
-    if (!r) clear_error();
-    return r;
-}
 
 void format_syntax_error(std::string& out, Value e) {
     Ref filename = get_attr_quiet(e, "filename");
@@ -247,6 +247,151 @@ void format_syntax_error(std::string& out, Value e) {
     out += fmt::format("{}: {}\n", type_display_name(type_of(e)), m);
 }
 
+Ref get_attr_quiet(Value o, const char* name) {
+    Ref r = getattr_or_null(o, intern(name));
+    if (!r) clear_error();
+    return r;
+}
+
+// ---- "Did you mean" (CPython 3.11's Python/suggestions.c) -------------------------------
+
+constexpr size_t kMaxCandidateItems = 750;
+constexpr size_t kMaxStringSize = 40;
+constexpr size_t kMoveCost = 2;
+constexpr size_t kCaseCost = 1;
+
+size_t substitution_cost(char a, char b) {
+    if ((a & 31) != (b & 31)) return kMoveCost;
+    if (a == b) return 0;
+    if ('A' <= a && a <= 'Z') a += 'a' - 'A';
+    if ('A' <= b && b <= 'Z') b += 'a' - 'A';
+    return a == b ? kCaseCost : kMoveCost;
+}
+
+size_t levenshtein_distance(const char* a, size_t a_size, const char* b, size_t b_size,
+                            size_t max_cost, size_t* buffer) {
+    if (a == b) return 0;
+    while (a_size && b_size && a[0] == b[0]) {
+        a++;
+        a_size--;
+        b++;
+        b_size--;
+    }
+    while (a_size && b_size && a[a_size - 1] == b[b_size - 1]) {
+        a_size--;
+        b_size--;
+    }
+    if (a_size == 0 || b_size == 0) return (a_size + b_size) * kMoveCost;
+    if (a_size > kMaxStringSize || b_size > kMaxStringSize) return max_cost + 1;
+    if (b_size < a_size) {
+        std::swap(a, b);
+        std::swap(a_size, b_size);
+    }
+    if ((b_size - a_size) * kMoveCost > max_cost) return max_cost + 1;
+    size_t tmp = kMoveCost;
+    for (size_t i = 0; i < a_size; i++) {
+        buffer[i] = tmp;
+        tmp += kMoveCost;
+    }
+    size_t result = 0;
+    for (size_t b_index = 0; b_index < b_size; b_index++) {
+        char code = b[b_index];
+        size_t distance = result = b_index * kMoveCost;
+        size_t minimum = SIZE_MAX;
+        for (size_t index = 0; index < a_size; index++) {
+            size_t substitute = distance + substitution_cost(code, a[index]);
+            distance = buffer[index];
+            size_t insert_delete = std::min(result, distance) + kMoveCost;
+            result = std::min(insert_delete, substitute);
+            buffer[index] = result;
+            if (result < minimum) minimum = result;
+        }
+        if (minimum > max_cost) return max_cost + 1;
+    }
+    return result;
+}
+
+// The closest candidate to `name` (borrowed strs), or empty.
+std::string calculate_suggestion(const std::vector<std::string_view>& dir, std::string_view name) {
+    if (dir.size() >= kMaxCandidateItems) return {};
+    size_t best_distance = SIZE_MAX;
+    std::string_view best;
+    bool found = false;
+    size_t buffer[kMaxStringSize];
+    for (std::string_view item : dir) {
+        if (item == name) continue;
+        size_t max_distance = (name.size() + item.size() + 3) * kMoveCost / 6;
+        if (best_distance - 1 < max_distance) max_distance = best_distance - 1;
+        size_t d = levenshtein_distance(name.data(), name.size(), item.data(), item.size(),
+                                        max_distance, buffer);
+        if (d > max_distance) continue;
+        if (!found || d < best_distance) {
+            best = item;
+            best_distance = d;
+            found = true;
+        }
+    }
+    return found ? std::string(best) : std::string();
+}
+
+void dict_str_keys(Dict* d, std::vector<std::string_view>* out) {
+    int64_t pos = 0;
+    Value k, v;
+    while (dict_next(d, &pos, &k, &v))
+        if (is_str(k)) out->push_back(k.as<Str>()->view());
+}
+
+std::string offer_suggestion(Value e) {
+    Type* t = type_of(e);
+    if (is_subtype(t, &exc::NameError)) {
+        Ref name = get_attr_quiet(e, "name");
+        Value tbv = e.as<BaseExceptionObject>()->traceback;
+        if (!name || !is_exact_str(*name) || !tbv.is_object()) return {};
+        Traceback* tb = tbv.as<Traceback>();
+        while (tb->next.is_object()) tb = tb->next.as<Traceback>();
+        std::string_view n = name.as<Str>()->view();
+        std::vector<std::string_view> dir;
+        CodeObject* code = tb->code;
+        for (uint32_t i = 0; i < code->nlocals && code->localsplus_names; ++i)
+            dir.push_back(code->localsplus_names->items[i].as<Str>()->view());
+        std::string s = calculate_suggestion(dir, n);
+        if (!s.empty()) return s;
+        if (tb->globals) {
+            dir.clear();
+            dict_str_keys(tb->globals, &dir);
+            s = calculate_suggestion(dir, n);
+            if (!s.empty()) return s;
+        }
+        ThreadState* ts = current_thread();
+        if (ts && ts->interp && ts->interp->builtins) {
+            dir.clear();
+            dict_str_keys(ts->interp->builtins, &dir);
+            return calculate_suggestion(dir, n);
+        }
+        return {};
+    }
+    if (is_subtype(t, &exc::AttributeError)) {
+        Ref name = get_attr_quiet(e, "name");
+        Ref obj = get_attr_quiet(e, "obj");
+        if (!name || !obj || !is_exact_str(*name) || (*obj).is_none()) return {};
+        ThreadState* ts = current_thread();
+        if (!ts || !ts->interp || !ts->interp->builtins) return {};
+        Value dirfn = dict_get_str(ts->interp->builtins, intern("dir"));
+        if (dirfn.is_null()) return {};
+        Ref lst = call(dirfn, {*obj});
+        if (!lst || !is_list(*lst)) {
+            clear_error();
+            return {};
+        }
+        List* l = lst.as<List>();
+        std::vector<std::string_view> dir;
+        for (int64_t i = 0; i < l->size; ++i)
+            if (is_str(l->items[i])) dir.push_back(l->items[i].as<Str>()->view());
+        return calculate_suggestion(dir, name.as<Str>()->view());
+    }
+    return {};
+}
+
 void format_one(std::string& out, Value e) {
     BaseExceptionObject* be = e.as<BaseExceptionObject>();
     if (be->traceback.is_object()) {
@@ -287,6 +432,9 @@ void format_one(std::string& out, Value e) {
     } else {
         std::string name = type_display_name(t);
         std::string msg = safe_str(e);
+        std::string suggestion = offer_suggestion(e);
+        clear_error();
+        if (!suggestion.empty()) msg += fmt::format(". Did you mean: '{}'?", suggestion);
         if (msg.empty()) {
             out += name;
             out += '\n';
@@ -336,9 +484,11 @@ void write_fd2(const std::string& s) {
 
 }  // namespace
 
-bool traceback_add(Value e, CodeObject* code, uint32_t lasti) {
+bool traceback_add(Value e, CodeObject* code, uint32_t lasti, Dict* globals) {
     if (!e.is_object() || !type_has(e.as_object()->type, kExceptionSubclass)) return true;
     BaseExceptionObject* be = e.as<BaseExceptionObject>();
+    if (!globals || !be->traceback.is_null() || !is_subtype(e.as_object()->type, &exc::NameError))
+        globals = nullptr;
     Traceback* tb = new_object<Traceback>(&traceback_type, 0);
     if (!tb) {
         clear_error();  // keep the original exception
@@ -349,6 +499,8 @@ bool traceback_add(Value e, CodeObject* code, uint32_t lasti) {
     tb->lasti = lasti;
     tb->lineno = code->line_at(lasti);
     tb->frame_locals = Value::null();
+    if (globals) incref(globals);
+    tb->globals = globals;
     tb->next = be->traceback;  // the reference moves
     be->traceback = Value::object(tb);
     return true;

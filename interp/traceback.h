@@ -13,6 +13,7 @@
 
 namespace toy {
 
+struct Dict;
 extern Type traceback_type;
 
 struct Traceback : Object {
@@ -22,11 +23,13 @@ struct Traceback : Object {
     int32_t lineno;     // tb_lineno
     Value frame_locals; // owned or null: the locals of the frame the exception left (a tuple),
                         // kept alive as long as the traceback, as CPython's tb_frame does
+    Dict* globals;      // owned or null: the frame's globals (kept for NameError suggestions)
 };
 
 // Prepends an entry for (code, lasti) to the traceback of exception `exc` (the VM calls it
 // for each frame an exception leaves or is raised in). False on MemoryError.
-bool traceback_add(Value exc, CodeObject* code, uint32_t lasti);
+// `globals` (may be null) is kept on the innermost entry of a NameError for "Did you mean".
+bool traceback_add(Value exc, CodeObject* code, uint32_t lasti, Dict* globals = nullptr);
 
 // Called when an exception propagates out of frame `f`: the frame's locals move into the
 // traceback entry for it (the head of exc's traceback), so that they live as long as the

@@ -152,6 +152,46 @@ TOY_ALWAYS_INLINE bool compare_doubles(uint32_t op, double x, double y) {
     }
 }
 
+// Pushes a frame for a plain call of `fn` on the thread stack (the CALL fast path): the
+// header is filled, localsplus[nargs..] nulled; the caller moves the arguments in. Null when
+// the thread stack is full (nothing raised yet).
+TOY_ALWAYS_INLINE Frame* push_frame_fast(ThreadState* ts, Function* fn, CodeObject* co, size_t nargs) {
+    uint32_t nlp = co->nlocals + co->ncells + co->nfrees;
+    size_t nvalues = sizeof(Frame) / sizeof(Value) + nlp + co->stacksize;
+    Value* top = ts->stack_top;
+    if (TOY_UNLIKELY(static_cast<size_t>(ts->stack_limit - top) < nvalues)) return nullptr;
+    ts->stack_top = top + nvalues;
+    Frame* f = reinterpret_cast<Frame*>(top);
+    incref(fn);
+    f->code = co;
+    f->func = fn;
+    f->globals = fn->globals;
+    f->builtins = fn->builtins;
+    f->locals = nullptr;
+    f->ip = co->code.data();
+    f->owner = nullptr;
+    f->nlocalsplus = nlp;
+    f->is_entry = false;
+    f->yielded = false;
+    f->in_yield_from = false;
+    f->on_heap = false;
+    Value* lp = f->localsplus();
+    for (size_t i = nargs; i < nlp; ++i) lp[i] = Value::null();
+    f->sp = lp + nlp;
+    return f;
+}
+
+// Pops a frame pushed by push_frame_fast (or frame_alloc with a function, on the thread stack).
+TOY_ALWAYS_INLINE void pop_frame_fast(ThreadState* ts, Frame* f) {
+    Value* lp = f->localsplus();
+    Value* base = lp + f->nlocalsplus;
+    for (Value* p = f->sp; p > base;) decref(*--p);  // the value stack (normally empty)
+    for (Value* p = lp; p < base; ++p) decref(*p);   // locals in order, as CPython
+    Function* fn = f->func;
+    ts->stack_top = reinterpret_cast<Value*>(f);
+    decref(fn);
+}
+
 // The instance dict of an object whose type has a dict_offset, or null.
 TOY_ALWAYS_INLINE Dict* instance_dict(Object* o, Type* tp) {
     return *reinterpret_cast<Dict**>(reinterpret_cast<char*>(o) + tp->dict_offset);
@@ -201,10 +241,14 @@ Ref run_frame(ThreadState* ts, Frame* entry, bool throwing) {
         globals = frame->globals;                     \
     } while (0)
 
+#ifndef TOY_NO_CHECKPOINT
 #define CHECKPOINT()                                                                      \
     if (TOY_UNLIKELY(--countdown == 0) ||                                                 \
         TOY_UNLIKELY(ts->breaker.load(std::memory_order_relaxed) != 0))                   \
     goto slow_path
+#else  // for measuring the check point's cost only
+#define CHECKPOINT() (void)0
+#endif
 
 #if TOY_COMPUTED_GOTO
 #define DISPATCH_NOCHECK()            \
@@ -1028,7 +1072,7 @@ dispatch_nocheck:
             callable = base[1];
             args = base + 2;
             nargs = arg;
-            if (is_method(callable)) {
+            if (!is_function(callable) && is_method(callable)) {
                 // Unpack the bound method in place: [func, self, args...]
                 Method* m = callable.as<Method>();
                 incref(m->func);
@@ -1051,10 +1095,15 @@ dispatch_nocheck:
                 if (nkw == 0 && npos == co->argcount && co->kwonlyargcount == 0 &&
                     !(co->flags & (kCoVarargs | kCoVarkeywords))) {
                     // Fast path: exact positional call; the argument references move.
-                    ERROR_IF(!vm_enter_call(ts));
-                    nf = frame_alloc(ts, co, fn, fn->globals, fn->builtins, nullptr);
+                    if (TOY_UNLIKELY(++ts->recursion_depth > recursion_limit(ts))) {
+                        --ts->recursion_depth;
+                        (void)raise(&exc::RecursionError, "maximum recursion depth exceeded");
+                        goto error;
+                    }
+                    nf = push_frame_fast(ts, fn, co, nargs);
                     if (TOY_UNLIKELY(!nf)) {
                         vm_leave_call(ts);
+                        (void)raise(&exc::RecursionError, "maximum recursion depth exceeded");
                         goto error;
                     }
                     Value* nlp = nf->localsplus();
@@ -1151,7 +1200,11 @@ dispatch_nocheck:
         {
             Frame* caller = frame->previous;
             frame->sp = sp;
-            frame_free(ts, frame);
+            if (TOY_LIKELY(frame->func != nullptr && frame->locals == nullptr && !frame->on_heap)) {
+                pop_frame_fast(ts, frame);
+            } else {
+                frame_free(ts, frame);
+            }
             vm_leave_call(ts);
             frame = caller;
             ts->frame = frame;
@@ -1350,7 +1403,7 @@ error:
             (void)raise(&exc::SystemError, "error return without exception set");
             e = *ts->exc;
         }
-        traceback_add(e, code, unwind_pc);
+        traceback_add(e, code, unwind_pc, globals);
     }
 
 exception_unwind:

@@ -21,7 +21,6 @@
 
 namespace toy::vm {
 
-int recursion_limit(ThreadState* ts) { return ts->interp ? ts->interp->recursion_limit : 1000; }
 
 bool vm_enter_call(ThreadState* ts) {
     if (TOY_UNLIKELY(++ts->recursion_depth > recursion_limit(ts))) {

@@ -9,6 +9,7 @@
 #include "interp/frame.h"
 #include "interp/function.h"
 #include "runtime/errors.h"
+#include "runtime/interpreter.h"
 #include "runtime/thread_state.h"
 
 namespace toy {
@@ -24,7 +25,7 @@ inline constexpr int64_t kCountdownReload = int64_t{1} << 20;
 // Increments ts->recursion_depth; RecursionError past the interpreter's limit.
 bool vm_enter_call(ThreadState* ts);
 inline void vm_leave_call(ThreadState* ts) { --ts->recursion_depth; }
-int recursion_limit(ThreadState* ts);
+inline int recursion_limit(ThreadState* ts) { return ts->interp ? ts->interp->recursion_limit : 1000; }
 
 // Allocates a frame for calling `fn` and binds the arguments (borrowed) with CPython's
 // rules and error messages. Null with an exception set.

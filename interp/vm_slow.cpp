@@ -27,7 +27,32 @@ Str* name_at(CodeObject* code, uint32_t i) { return code->names->items[i].as<Str
 
 namespace {
 
-Ref name_error(Str* name) { return raisef(&exc::NameError, "name '{}' is not defined", name->view()); }
+// Sets `name` (NameError.name) or `name`/`obj` (AttributeError) on the current exception, as
+// CPython does for the suggestions of print_exception.
+void set_error_name(Str* name, Value obj = Value::null()) {
+    Value e = current_error();
+    if (e.is_null()) return;
+    static Str* s_name = intern("name");
+    static Str* s_obj = intern("obj");
+    Ref saved = fetch_error();
+    if (!obj.is_null()) {
+        Ref cur = getattr_or_null(e, s_name);
+        if (cur && !(*cur).is_none()) {
+            restore_error(std::move(saved));
+            return;
+        }
+        clear_error();
+        if (!setattr(e, s_obj, obj)) clear_error();
+    }
+    if (!setattr(e, s_name, Value::object(name))) clear_error();
+    restore_error(std::move(saved));
+}
+
+Ref name_error(Str* name) {
+    (void)raisef(&exc::NameError, "name '{}' is not defined", name->view());
+    set_error_name(name);
+    return nullptr;
+}
 
 bool has_generic_getattr(Type* tp) { return tp->getattr == nullptr || tp->getattr == &generic_getattr; }
 
@@ -130,6 +155,7 @@ Ref load_classderef(Frame* f, uint32_t i) {
 void raise_unbound_local(CodeObject* code, uint32_t i) {
     (void)raisef(&exc::UnboundLocalError, "cannot access local variable '{}' where it is not associated with a value",
            code->localsplus_names->items[i].as<Str>()->view());
+    set_error_name(code->localsplus_names->items[i].as<Str>());
 }
 
 void raise_unbound_deref(CodeObject* code, uint32_t i) {
@@ -146,7 +172,11 @@ void raise_unbound_deref(CodeObject* code, uint32_t i) {
 
 Ref load_attr_slow(Value obj, Str* name, uint32_t* cache) {
     Ref r = getattr(obj, name);
-    if (!r || !obj.is_object()) return r;
+    if (!r) {
+        if (error_matches(&exc::AttributeError)) set_error_name(name, obj);
+        return r;
+    }
+    if (!obj.is_object()) return r;
     Type* tp = obj.as_object()->type;
     if (tp->version_tag == 0 || tp->dict_offset <= 0 || !has_generic_getattr(tp)) return r;
     Value d = type_lookup(tp, name);
@@ -190,7 +220,10 @@ bool load_method_slow(Value obj, Str* name, uint32_t* cache, Value* out) {
         }
     }
     Ref r = getattr(obj, name);
-    if (!r) return false;
+    if (!r) {
+        if (error_matches(&exc::AttributeError)) set_error_name(name, obj);
+        return false;
+    }
     out[0] = Value::null();
     out[1] = r.release();
     return true;
