@@ -248,11 +248,15 @@ bool Compiler::const_value(ast::Expr* e, Ref* out, std::string* key) {
             return true;
         case ast::ConstKind::Int:
             if (!c->big.empty()) {
-                if (!failed_) {
-                    (void)raise(&exc::OverflowError, "int too large");
-                    set_runtime_error();
+                // Beyond int64: a constant once the runtime has big ints; until then
+                // load_constant() builds it at run time (and that raises OverflowError).
+                *out = int_from_string(c->big, 10);
+                if (!*out) {
+                    clear_error();
+                    return false;
                 }
-                return false;
+                *key = "I" + c->big;
+                return true;
             }
             *out = make_int(c->i);
             if (!*out) {
@@ -358,7 +362,16 @@ bool Compiler::const_value(ast::Expr* e, Ref* out, std::string* key) {
 bool Compiler::load_constant(ast::Constant* c) {
     Ref v;
     std::string key;
-    if (!const_value(c, &v, &key)) return false;
+    if (!const_value(c, &v, &key)) {
+        if (failed_ || c->ckind != ast::ConstKind::Int || c->big.empty()) return false;
+        // An int literal the runtime cannot represent yet: int('<digits>') at run time, so
+        // that only code that actually uses it fails. `int` is loaded as a constant (the type
+        // object itself), so a shadowed name `int` does not matter.
+        emit(Op::LOAD_CONST, add_const(Ref::borrow(Value::object(&int_type)), "type:int"));
+        emit(Op::LOAD_CONST, str_const(c->big));
+        emit(Op::CALL, 0);
+        return true;
+    }
     emit(Op::LOAD_CONST, add_const(std::move(v), key));
     return true;
 }
