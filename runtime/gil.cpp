@@ -71,6 +71,7 @@
 #include <chrono>
 #include <new>
 
+#include "runtime/interpreter.h"
 #include "runtime/thread_state.h"
 
 namespace toy {
@@ -225,6 +226,37 @@ void Gil::reinit_after_fork(ThreadState* ts) {
     holder_.store(ts, std::memory_order_relaxed);
     last_holder_.store(ts, std::memory_order_relaxed);
     ts->breaker.fetch_and(~kBreakDropGil, std::memory_order_relaxed);
+}
+
+// --- the guards --------------------------------------------------------------------------------
+
+Gil& current_gil() { return *current_thread()->interp->gil; }
+
+GilRelease::GilRelease(GilReleaseReason why) : ts_(current_thread()) {
+    Gil* gil = ts_ && ts_->interp ? ts_->interp->gil : nullptr;
+    if (gil && gil->held_by(ts_)) {
+        gil->release(ts_, why);
+    } else {
+        ts_ = nullptr;  // nothing to give back (no GIL yet, or not held)
+    }
+}
+
+GilRelease::~GilRelease() {
+    if (ts_) ts_->interp->gil->acquire(ts_);
+}
+
+GilAcquire::GilAcquire(ThreadState* ts) : ts_(ts), prev_(current_thread()), took_(false) {
+    Gil* gil = ts->interp ? ts->interp->gil : nullptr;
+    if (gil && !gil->held_by(ts)) {
+        gil->acquire(ts);
+        took_ = true;
+    }
+    set_current_thread(ts);
+}
+
+GilAcquire::~GilAcquire() {
+    if (took_) ts_->interp->gil->release(ts_, GilReleaseReason::kExit);
+    set_current_thread(prev_);
 }
 
 }  // namespace toy

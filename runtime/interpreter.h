@@ -13,6 +13,7 @@ namespace toy {
 struct Dict;
 struct Module;
 struct ThreadState;
+class Gil;
 
 struct Interpreter {
     Dict* modules = nullptr;   // sys.modules (owned)
@@ -22,6 +23,9 @@ struct Interpreter {
     std::vector<std::string> path;  // sys.path: the script's folder, TOYPATH entries
     int recursion_limit = 1000;
     ThreadState* main_thread = nullptr;
+    // (integration, issue 3) This interpreter's GIL (runtime/gil.h); null until threads are
+    // wired in: the guards in gil.cpp then do nothing.
+    Gil* gil = nullptr;
 };
 
 // Process-wide, idempotent, thread-safe: readies every builtin type and the intern table.
