@@ -860,7 +860,7 @@ Ref percent_impl(std::string_view f, Value args, bool bytes_mode) {
             else break;
         }
         int64_t width = -1, prec = -1;
-        auto read_star_or_num = [&](int64_t* out_v) -> bool {
+        auto read_star_or_num = [&](int64_t* out_v, const char* too_big) -> bool {
             if (i < n && f[i] == '*') {
                 Value w = next_arg(pa);
                 if (w.is_null()) return false;
@@ -876,7 +876,7 @@ Ref percent_impl(std::string_view f, Value args, bool bytes_mode) {
             while (i < n && f[i] >= '0' && f[i] <= '9') {
                 if (v < 0) v = 0;
                 if (v > (INT64_MAX - 9) / 10) {
-                    (void)raise(&exc::ValueError, "width too big");
+                    (void)raise(&exc::ValueError, too_big);
                     return false;
                 }
                 v = v * 10 + (f[i] - '0');
@@ -885,14 +885,14 @@ Ref percent_impl(std::string_view f, Value args, bool bytes_mode) {
             *out_v = v;
             return true;
         };
-        if (!read_star_or_num(&width)) return nullptr;
+        if (!read_star_or_num(&width, "width too big")) return nullptr;
         if (width < -1) {  // '*' with a negative value: left-justify
             left = true;
             width = -width;
         }
         if (i < n && f[i] == '.') {
             ++i;
-            if (!read_star_or_num(&prec)) return nullptr;
+            if (!read_star_or_num(&prec, "precision too big")) return nullptr;
             if (prec < 0) prec = 0;
         }
         while (i < n && (f[i] == 'h' || f[i] == 'l' || f[i] == 'L')) ++i;

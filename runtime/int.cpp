@@ -602,8 +602,8 @@ Ref int_pow_mod(Value a, Value b, Value m) {
                      "pow() 3rd argument not allowed unless all arguments are integers");
     if (z == 0) return raise(&exc::ValueError, "pow() 3rd argument cannot be 0");
     bool neg_mod = z < 0;
-    if (z == std::numeric_limits<int64_t>::min()) return overflow();
-    unsigned __int128 mod = static_cast<unsigned __int128>(neg_mod ? -z : z);
+    unsigned __int128 mod = static_cast<unsigned __int128>(
+        neg_mod ? -static_cast<__int128>(z) : static_cast<__int128>(z));
     if (mod == 1) return Ref::steal(Value::small_int(0));
     __int128 base = static_cast<__int128>(x) % static_cast<__int128>(mod);
     if (base < 0) base += static_cast<__int128>(mod);
@@ -632,9 +632,9 @@ Ref int_pow_mod(Value a, Value b, Value m) {
         bb = bb * bb % mod;
         e >>= 1;
     }
-    int64_t r = static_cast<int64_t>(result);
-    if (neg_mod && r != 0) r -= static_cast<int64_t>(mod);
-    return make_int(r);
+    __int128 r = static_cast<__int128>(result);
+    if (neg_mod && r != 0) r -= static_cast<__int128>(mod);
+    return make_int(static_cast<int64_t>(r));
 }
 
 Ref int_divmod(Value a, Value b) {
