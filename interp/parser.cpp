@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "interp/parser_impl.h"
+#include "interp/unicode_names.h"
 
 namespace toy {
 
@@ -24,6 +25,28 @@ void Parser::fill() {
         return;
     }
     toks_.push_back(lex_.next());
+}
+
+std::string Parser::ident(const Token& t) const {
+    std::string_view s = text(t);
+    bool ascii = true;
+    for (unsigned char c : s)
+        if (c >= 0x80) ascii = false;
+    if (ascii) return std::string(s);
+    std::string out;
+    out.reserve(s.size());
+    for (size_t i = 0; i < s.size();) {
+        unsigned char c = (unsigned char)s[i];
+        size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : 4;
+        if (i + n > s.size()) n = s.size() - i;
+        uint32_t cp = n == 1 ? c : n == 2 ? (c & 0x1Fu) : n == 3 ? (c & 0x0Fu) : (c & 0x07u);
+        for (size_t k = 1; k < n; ++k) cp = (cp << 6) | ((unsigned char)s[i + k] & 0x3Fu);
+        std::string_view m = cp >= 0x80 ? unicode_nfkc_char(cp) : std::string_view();
+        if (m.empty()) out.append(s.substr(i, n));
+        else out.append(m);
+        i += n;
+    }
+    return out;
 }
 
 // ---- errors -----------------------------------------------------------------------------------
@@ -309,7 +332,7 @@ Stmt* Parser::parse_simple_stmt() {
         do {
             if (!at(Tok::Name)) return generic_error();
             last = &advance();
-            names.emplace_back(text(*last));
+            names.emplace_back(ident(*last));
         } while (accept(Tok::Comma));
         if (t.kind == Tok::Global) {
             Global* g = arena_.make<Global>(loc_of(t, *last));
@@ -730,7 +753,7 @@ Stmt* Parser::parse_try() {
             }
             if (accept(Tok::As)) {
                 if (!at(Tok::Name)) return generic_error();
-                h->name = std::string(text(advance()));
+                h->name = ident(advance());
             }
             if (!at(Tok::Colon)) {
                 if (at(Tok::Newline)) return error_tok(peek(), "expected ':'");
@@ -792,7 +815,7 @@ Stmt* Parser::parse_funcdef(std::vector<Expr*> decorators, const Token* async_to
     if (!args) return nullptr;
     if (!expect(Tok::RPar)) return nullptr;
     FunctionDef* f = arena_.make<FunctionDef>(loc_of(start, start), async_tok != nullptr);
-    f->name = std::string(text(name));
+    f->name = ident(name);
     f->args = args;
     f->decorator_list = std::move(decorators);
     if (at(Tok::RArrow)) {
@@ -814,7 +837,7 @@ Stmt* Parser::parse_classdef(std::vector<Expr*> decorators) {
     if (!at(Tok::Name)) return generic_error();
     const Token& name = advance();
     ClassDef* c = arena_.make<ClassDef>(loc_of(kw, kw));
-    c->name = std::string(text(name));
+    c->name = ident(name);
     c->decorator_list = std::move(decorators);
     if (at(Tok::LPar)) {
         Expr* call = parse_call(nullptr, mark());  // null func: class bases
@@ -837,7 +860,7 @@ Arg* Parser::parse_param(bool lambda, bool allow_star_annotation) {
     }
     const Token& n = advance();
     Arg* a = arena_.make<Arg>(loc_of(n, n));
-    a->arg = std::string(text(n));
+    a->arg = ident(n);
     if (!lambda && accept(Tok::Colon)) {
         Expr* ann = allow_star_annotation && at(Tok::Star) ? parse_star_expression() : parse_expression();
         if (!ann) return nullptr;
@@ -948,7 +971,7 @@ bool Parser::parse_dotted_name(std::string& out) {
         generic_error();
         return false;
     }
-    out = std::string(text(advance()));
+    out = ident(advance());
     while (at(Tok::Dot)) {
         advance();
         if (!at(Tok::Name)) {
@@ -956,7 +979,7 @@ bool Parser::parse_dotted_name(std::string& out) {
             return false;
         }
         out += '.';
-        out += text(advance());
+        out += ident(advance());
     }
     return true;
 }
@@ -971,7 +994,7 @@ Stmt* Parser::parse_import() {
         a->loc = loc_of(first, prev());
         if (accept(Tok::As)) {
             if (!at(Tok::Name)) return generic_error();
-            a->asname = std::string(text(advance()));
+            a->asname = ident(advance());
             a->loc = loc_of(first, prev());
         }
         s->names.push_back(a);
@@ -1007,10 +1030,10 @@ Stmt* Parser::parse_from_import() {
         if (!at(Tok::Name)) return generic_error();
         const Token& n = advance();
         Alias* a = arena_.make<Alias>(loc_of(n, n));
-        a->name = std::string(text(n));
+        a->name = ident(n);
         if (accept(Tok::As)) {
             if (!at(Tok::Name)) return generic_error();
-            a->asname = std::string(text(advance()));
+            a->asname = ident(advance());
             a->loc = loc_of(n, prev());
         }
         s->names.push_back(a);

@@ -169,7 +169,7 @@ Expr* Parser::parse_named_expression() {
         Expr* v = parse_expression();
         if (!v) return nullptr;
         Name* target = arena_.make<Name>(loc_of(n, n));
-        target->id = std::string(text(n));
+        target->id = ident(n);
         target->ctx = Ctx::Store;
         NamedExpr* ne = arena_.make<NamedExpr>(span(s0));
         ne->target = target;
@@ -509,7 +509,7 @@ Expr* Parser::parse_primary() {
             const Token& n = advance();
             Attribute* at_ = arena_.make<Attribute>(span(s0));
             at_->value = a;
-            at_->attr = std::string(text(n));
+            at_->attr = ident(n);
             a = at_;
             break;
         }
@@ -619,7 +619,7 @@ Expr* Parser::parse_call(Expr* func, size_t s0) {
                 return error_at(t.line, t.col, eq.end_line, eq.end_col,
                                 "invalid syntax. Maybe you meant '==' or ':=' instead of '='?");
             Keyword* k = arena_.make<Keyword>(loc_of(t, prev()));
-            k->arg = std::string(text(t));
+            k->arg = ident(t);
             k->value = v;
             c->keywords.push_back(k);
             seen_kw = true;
@@ -781,7 +781,7 @@ Expr* Parser::parse_atom() {
     case Tok::Name: {
         advance();
         Name* n = arena_.make<Name>(loc_of(t, t));
-        n->id = std::string(text(t));
+        n->id = ident(t);
         return n;
     }
     case Tok::True: case Tok::False: case Tok::None: case Tok::Ellipsis: {

@@ -53,6 +53,8 @@ public:
     }
     const Token& prev() const { return toks_[p_ - 1]; }
     std::string_view text(const Token& t) const { return lex_.text(t); }
+    // A NAME token's identifier, NFKC-normalized as CPython does when it is not ASCII.
+    std::string ident(const Token& t) const;
     void fill();
 
     // ---- errors ----
@@ -169,7 +171,8 @@ public:
     bool decode_string(const Token& t, std::string& out, bool* is_bytes, bool* is_f,
                        bool* is_raw, uint32_t* body_begin, uint32_t* body_end);
     bool parse_fstring_body(const Token& tok, uint32_t b, uint32_t e, bool raw,
-                            std::vector<Expr*>& parts, std::string& lit, Loc loc, int depth);
+                            std::vector<Expr*>& parts, std::string& lit, Loc loc, int depth,
+                            uint32_t* stop = nullptr);
     void fstring_error_location(uint32_t expr_begin, uint32_t expr_end, int line, uint32_t line_start);
     bool decode_escapes(const Token& tok, std::string_view body, bool is_bytes, std::string& out);
 

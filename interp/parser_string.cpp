@@ -333,9 +333,10 @@ void Parser::fstring_error_location(uint32_t expr_begin, uint32_t expr_end, int 
 
 // Parses the body of an f-string (or of a format spec when depth > 0) from `b`, appending
 // literal text to `lit` and replacement fields to `parts`. Stops at `e`, or for a format spec
-// at the closing '}' (left unconsumed; its position is returned through `b`... via member).
+// at the closing '}', which is left unconsumed; *stop receives where it stopped.
 bool Parser::parse_fstring_body(const Token& tok, uint32_t b, uint32_t e, bool raw,
-                                std::vector<Expr*>& parts, std::string& lit, Loc loc, int depth) {
+                                std::vector<Expr*>& parts, std::string& lit, Loc loc, int depth,
+                                uint32_t* stop) {
     std::string_view src = lex_.source();
     auto flush = [&]() {
         if (lit.empty()) return;
@@ -383,7 +384,7 @@ bool Parser::parse_fstring_body(const Token& tok, uint32_t b, uint32_t e, bool r
         }
         if (c == '}') {
             if (depth == 0) return fail("f-string: single '}' is not allowed");
-            // end of a format spec: handled by the caller
+            // end of a format spec: the caller checks the '}'
             break;
         }
         // A replacement field.
@@ -520,19 +521,10 @@ bool Parser::parse_fstring_body(const Token& tok, uint32_t b, uint32_t e, bool r
             Loc spec_loc{tok.line, tok.col, tok.end_line, tok.end_col};
             spec = arena_.make<JoinedStr>(spec_loc);
             std::string spec_lit;
-            // Find the end of the spec: parse until the matching '}' at this level.
-            uint32_t spec_begin = k;
-            // Scan to find the closing brace, honouring nested fields.
-            int d = 0;
-            uint32_t q = k;
-            for (; q < e; ++q) {
-                if (src[q] == '{') ++d;
-                else if (src[q] == '}') {
-                    if (d == 0) break;
-                    --d;
-                }
-            }
-            if (!parse_fstring_body(tok, spec_begin, q, raw, spec->values, spec_lit, loc, depth + 1))
+            // The spec runs to the '}' that closes this field (nested fields are parsed by
+            // the recursive call, strings in them included).
+            uint32_t q = e;
+            if (!parse_fstring_body(tok, k, e, raw, spec->values, spec_lit, loc, depth + 1, &q))
                 return false;
             if (!spec_lit.empty()) {
                 Constant* c = arena_.make<Constant>(spec_loc);
@@ -556,6 +548,7 @@ bool Parser::parse_fstring_body(const Token& tok, uint32_t b, uint32_t e, bool r
         parts.push_back(fv);
         i = k;
     }
+    if (stop) *stop = i < e ? i : e;
     return true;
 }
 

@@ -5748,3 +5748,1312 @@ bool unicode_is_xid_continue(uint32_t cp) {
 }
 
 }  // namespace toy
+namespace toy {
+
+namespace {
+const char kNfkcText[] =
+    "\x61\xce\xbc\x6f\x49\x4a\x69\x6a\x4c\xc2\xb7\x6c\xc2\xb7\xca\xbc\x6e\x73\x44\xc5\xbd\x44"
+    "\xc5\xbe\x64\xc5\xbe\x4c\x4a\x4c\x6a\x6c\x6a\x4e\x4a\x4e\x6a\x6e\x6a\x44\x5a\x44\x7a\x64"
+    "\x7a\x68\xc9\xa6\x6a\x72\xc9\xb9\xc9\xbb\xca\x81\x77\x79\xc9\xa3\x6c\x73\x78\xca\x95\xcc"
+    "\x80\xcc\x81\xcc\x93\xcc\x88\xcc\x81\xca\xb9\xc2\xb7\xce\xb2\xce\xb8\xce\xa5\xce\x8e\xce"
+    "\xab\xcf\x86\xcf\x80\xce\xba\xcf\x81\xcf\x82\xce\x98\xce\xb5\xce\xa3\xd5\xa5\xd6\x82\xd8"
+    "\xa7\xd9\xb4\xd9\x88\xd9\xb4\xdb\x87\xd9\xb4\xd9\x8a\xd9\xb4\xe0\xa4\x95\xe0\xa4\xbc\xe0"
+    "\xa4\x96\xe0\xa4\xbc\xe0\xa4\x97\xe0\xa4\xbc\xe0\xa4\x9c\xe0\xa4\xbc\xe0\xa4\xa1\xe0\xa4"
+    "\xbc\xe0\xa4\xa2\xe0\xa4\xbc\xe0\xa4\xab\xe0\xa4\xbc\xe0\xa4\xaf\xe0\xa4\xbc\xe0\xa6\xa1"
+    "\xe0\xa6\xbc\xe0\xa6\xa2\xe0\xa6\xbc\xe0\xa6\xaf\xe0\xa6\xbc\xe0\xa8\xb2\xe0\xa8\xbc\xe0"
+    "\xa8\xb8\xe0\xa8\xbc\xe0\xa8\x96\xe0\xa8\xbc\xe0\xa8\x97\xe0\xa8\xbc\xe0\xa8\x9c\xe0\xa8"
+    "\xbc\xe0\xa8\xab\xe0\xa8\xbc\xe0\xac\xa1\xe0\xac\xbc\xe0\xac\xa2\xe0\xac\xbc\xe0\xb9\x8d"
+    "\xe0\xb8\xb2\xe0\xbb\x8d\xe0\xba\xb2\xe0\xba\xab\xe0\xba\x99\xe0\xba\xab\xe0\xba\xa1\xe0"
+    "\xbd\x82\xe0\xbe\xb7\xe0\xbd\x8c\xe0\xbe\xb7\xe0\xbd\x91\xe0\xbe\xb7\xe0\xbd\x96\xe0\xbe"
+    "\xb7\xe0\xbd\x9b\xe0\xbe\xb7\xe0\xbd\x80\xe0\xbe\xb5\xe0\xbd\xb1\xe0\xbd\xb2\xe0\xbd\xb1"
+    "\xe0\xbd\xb4\xe0\xbe\xb2\xe0\xbe\x80\xe0\xbe\xb2\xe0\xbd\xb1\xe0\xbe\x80\xe0\xbe\xb3\xe0"
+    "\xbe\x80\xe0\xbe\xb3\xe0\xbd\xb1\xe0\xbe\x80\xe0\xbd\xb1\xe0\xbe\x80\xe0\xbe\x92\xe0\xbe"
+    "\xb7\xe0\xbe\x9c\xe0\xbe\xb7\xe0\xbe\xa1\xe0\xbe\xb7\xe0\xbe\xa6\xe0\xbe\xb7\xe0\xbe\xab"
+    "\xe0\xbe\xb7\xe0\xbe\x90\xe0\xbe\xb5\xe1\x83\x9c\x41\xc3\x86\x42\x44\x45\xc6\x8e\x47\x48"
+    "\x49\x4a\x4b\x4c\x4d\x4e\x4f\xc8\xa2\x50\x52\x54\x55\x57\x61\xc9\x90\xc9\x91\xe1\xb4\x82"
+    "\x62\x64\x65\xc9\x99\xc9\x9b\xc9\x9c\x67\x6b\x6d\xc5\x8b\x6f\xc9\x94\xe1\xb4\x96\xe1\xb4"
+    "\x97\x70\x74\x75\xe1\xb4\x9d\xc9\xaf\x76\xe1\xb4\xa5\xce\xb2\xce\xb3\xce\xb4\xcf\x86\xcf"
+    "\x87\x69\x72\x75\x76\xce\xb2\xce\xb3\xcf\x81\xcf\x86\xcf\x87\xd0\xbd\xc9\x92\x63\xc9\x95"
+    "\xc3\xb0\xc9\x9c\x66\xc9\x9f\xc9\xa1\xc9\xa5\xc9\xa8\xc9\xa9\xc9\xaa\xe1\xb5\xbb\xca\x9d"
+    "\xc9\xad\xe1\xb6\x85\xca\x9f\xc9\xb1\xc9\xb0\xc9\xb2\xc9\xb3\xc9\xb4\xc9\xb5\xc9\xb8\xca"
+    "\x82\xca\x83\xc6\xab\xca\x89\xca\x8a\xe1\xb4\x9c\xca\x8b\xca\x8c\x7a\xca\x90\xca\x91\xca"
+    "\x92\xce\xb8\x61\xca\xbe\xe1\xb9\xa1\xce\xac\xce\xad\xce\xae\xce\xaf\xcf\x8c\xcf\x8d\xcf"
+    "\x8e\xce\x86\xce\xb9\xce\x88\xce\x89\xce\x90\xce\x8a\xce\xb0\xce\x8e\xce\x8c\xce\x8f\x69"
+    "\x6e\x61\x65\x6f\x78\xc9\x99\x68\x6b\x6c\x6d\x6e\x70\x73\x74\x43\xc6\x90\x67\x48\x48\x48"
+    "\x68\xc4\xa7\x49\x49\x4c\x6c\x4e\x50\x51\x52\x52\x52\x5a\xce\xa9\x5a\x4b\xc3\x85\x42\x43"
+    "\x65\x45\x46\x4d\x6f\xd7\x90\xd7\x91\xd7\x92\xd7\x93\x69\xcf\x80\xce\xb3\xce\x93\xce\xa0"
+    "\x44\x64\x65\x69\x6a\x49\x49\x49\x49\x49\x49\x49\x56\x56\x56\x49\x56\x49\x49\x56\x49\x49"
+    "\x49\x49\x58\x58\x58\x49\x58\x49\x49\x4c\x43\x44\x4d\x69\x69\x69\x69\x69\x69\x69\x76\x76"
+    "\x76\x69\x76\x69\x69\x76\x69\x69\x69\x69\x78\x78\x78\x69\x78\x69\x69\x6c\x63\x64\x6d\x6a"
+    "\x56\xe2\xb5\xa1\xe5\x8d\x81\xe5\x8d\x84\xe5\x8d\x85\xe3\x82\x88\xe3\x82\x8a\xe3\x82\xb3"
+    "\xe3\x83\x88\xe1\x84\x80\xe1\x84\x81\xe1\x86\xaa\xe1\x84\x82\xe1\x86\xac\xe1\x86\xad\xe1"
+    "\x84\x83\xe1\x84\x84\xe1\x84\x85\xe1\x86\xb0\xe1\x86\xb1\xe1\x86\xb2\xe1\x86\xb3\xe1\x86"
+    "\xb4\xe1\x86\xb5\xe1\x84\x9a\xe1\x84\x86\xe1\x84\x87\xe1\x84\x88\xe1\x84\xa1\xe1\x84\x89"
+    "\xe1\x84\x8a\xe1\x84\x8b\xe1\x84\x8c\xe1\x84\x8d\xe1\x84\x8e\xe1\x84\x8f\xe1\x84\x90\xe1"
+    "\x84\x91\xe1\x84\x92\xe1\x85\xa1\xe1\x85\xa2\xe1\x85\xa3\xe1\x85\xa4\xe1\x85\xa5\xe1\x85"
+    "\xa6\xe1\x85\xa7\xe1\x85\xa8\xe1\x85\xa9\xe1\x85\xaa\xe1\x85\xab\xe1\x85\xac\xe1\x85\xad"
+    "\xe1\x85\xae\xe1\x85\xaf\xe1\x85\xb0\xe1\x85\xb1\xe1\x85\xb2\xe1\x85\xb3\xe1\x85\xb4\xe1"
+    "\x85\xb5\xe1\x85\xa0\xe1\x84\x94\xe1\x84\x95\xe1\x87\x87\xe1\x87\x88\xe1\x87\x8c\xe1\x87"
+    "\x8e\xe1\x87\x93\xe1\x87\x97\xe1\x87\x99\xe1\x84\x9c\xe1\x87\x9d\xe1\x87\x9f\xe1\x84\x9d"
+    "\xe1\x84\x9e\xe1\x84\xa0\xe1\x84\xa2\xe1\x84\xa3\xe1\x84\xa7\xe1\x84\xa9\xe1\x84\xab\xe1"
+    "\x84\xac\xe1\x84\xad\xe1\x84\xae\xe1\x84\xaf\xe1\x84\xb2\xe1\x84\xb6\xe1\x85\x80\xe1\x85"
+    "\x87\xe1\x85\x8c\xe1\x87\xb1\xe1\x87\xb2\xe1\x85\x97\xe1\x85\x98\xe1\x85\x99\xe1\x86\x84"
+    "\xe1\x86\x85\xe1\x86\x88\xe1\x86\x91\xe1\x86\x92\xe1\x86\x94\xe1\x86\x9e\xe1\x86\xa1\xd1"
+    "\x8a\xd1\x8c\xea\x9d\xaf\x43\x46\x51\xc4\xa6\xc5\x93\xea\x9c\xa7\xea\xac\xb7\xc9\xab\xea"
+    "\xad\x92\xca\x8d\xe8\xb1\x88\xe6\x9b\xb4\xe8\xbb\x8a\xe8\xb3\x88\xe6\xbb\x91\xe4\xb8\xb2"
+    "\xe5\x8f\xa5\xe9\xbe\x9c\xe9\xbe\x9c\xe5\xa5\x91\xe9\x87\x91\xe5\x96\x87\xe5\xa5\x88\xe6"
+    "\x87\xb6\xe7\x99\xa9\xe7\xbe\x85\xe8\x98\xbf\xe8\x9e\xba\xe8\xa3\xb8\xe9\x82\x8f\xe6\xa8"
+    "\x82\xe6\xb4\x9b\xe7\x83\x99\xe7\x8f\x9e\xe8\x90\xbd\xe9\x85\xaa\xe9\xa7\xb1\xe4\xba\x82"
+    "\xe5\x8d\xb5\xe6\xac\x84\xe7\x88\x9b\xe8\x98\xad\xe9\xb8\x9e\xe5\xb5\x90\xe6\xbf\xab\xe8"
+    "\x97\x8d\xe8\xa5\xa4\xe6\x8b\x89\xe8\x87\x98\xe8\xa0\x9f\xe5\xbb\x8a\xe6\x9c\x97\xe6\xb5"
+    "\xaa\xe7\x8b\xbc\xe9\x83\x8e\xe4\xbe\x86\xe5\x86\xb7\xe5\x8b\x9e\xe6\x93\x84\xe6\xab\x93"
+    "\xe7\x88\x90\xe7\x9b\xa7\xe8\x80\x81\xe8\x98\x86\xe8\x99\x9c\xe8\xb7\xaf\xe9\x9c\xb2\xe9"
+    "\xad\xaf\xe9\xb7\xba\xe7\xa2\x8c\xe7\xa5\xbf\xe7\xb6\xa0\xe8\x8f\x89\xe9\x8c\x84\xe9\xb9"
+    "\xbf\xe8\xab\x96\xe5\xa3\x9f\xe5\xbc\x84\xe7\xb1\xa0\xe8\x81\xbe\xe7\x89\xa2\xe7\xa3\x8a"
+    "\xe8\xb3\x82\xe9\x9b\xb7\xe5\xa3\x98\xe5\xb1\xa2\xe6\xa8\x93\xe6\xb7\x9a\xe6\xbc\x8f\xe7"
+    "\xb4\xaf\xe7\xb8\xb7\xe9\x99\x8b\xe5\x8b\x92\xe8\x82\x8b\xe5\x87\x9c\xe5\x87\x8c\xe7\xa8"
+    "\x9c\xe7\xb6\xbe\xe8\x8f\xb1\xe9\x99\xb5\xe8\xae\x80\xe6\x8b\x8f\xe6\xa8\x82\xe8\xab\xbe"
+    "\xe4\xb8\xb9\xe5\xaf\xa7\xe6\x80\x92\xe7\x8e\x87\xe7\x95\xb0\xe5\x8c\x97\xe7\xa3\xbb\xe4"
+    "\xbe\xbf\xe5\xbe\xa9\xe4\xb8\x8d\xe6\xb3\x8c\xe6\x95\xb8\xe7\xb4\xa2\xe5\x8f\x83\xe5\xa1"
+    "\x9e\xe7\x9c\x81\xe8\x91\x89\xe8\xaa\xaa\xe6\xae\xba\xe8\xbe\xb0\xe6\xb2\x88\xe6\x8b\xbe"
+    "\xe8\x8b\xa5\xe6\x8e\xa0\xe7\x95\xa5\xe4\xba\xae\xe5\x85\xa9\xe5\x87\x89\xe6\xa2\x81\xe7"
+    "\xb3\xa7\xe8\x89\xaf\xe8\xab\x92\xe9\x87\x8f\xe5\x8b\xb5\xe5\x91\x82\xe5\xa5\xb3\xe5\xbb"
+    "\xac\xe6\x97\x85\xe6\xbf\xbe\xe7\xa4\xaa\xe9\x96\xad\xe9\xa9\xaa\xe9\xba\x97\xe9\xbb\x8e"
+    "\xe5\x8a\x9b\xe6\x9b\x86\xe6\xad\xb7\xe8\xbd\xa2\xe5\xb9\xb4\xe6\x86\x90\xe6\x88\x80\xe6"
+    "\x92\x9a\xe6\xbc\xa3\xe7\x85\x89\xe7\x92\x89\xe7\xa7\x8a\xe7\xb7\xb4\xe8\x81\xaf\xe8\xbc"
+    "\xa6\xe8\x93\xae\xe9\x80\xa3\xe9\x8d\x8a\xe5\x88\x97\xe5\x8a\xa3\xe5\x92\xbd\xe7\x83\x88"
+    "\xe8\xa3\x82\xe8\xaa\xaa\xe5\xbb\x89\xe5\xbf\xb5\xe6\x8d\xbb\xe6\xae\xae\xe7\xb0\xbe\xe7"
+    "\x8d\xb5\xe4\xbb\xa4\xe5\x9b\xb9\xe5\xaf\xa7\xe5\xb6\xba\xe6\x80\x9c\xe7\x8e\xb2\xe7\x91"
+    "\xa9\xe7\xbe\x9a\xe8\x81\x86\xe9\x88\xb4\xe9\x9b\xb6\xe9\x9d\x88\xe9\xa0\x98\xe4\xbe\x8b"
+    "\xe7\xa6\xae\xe9\x86\xb4\xe9\x9a\xb8\xe6\x83\xa1\xe4\xba\x86\xe5\x83\x9a\xe5\xaf\xae\xe5"
+    "\xb0\xbf\xe6\x96\x99\xe6\xa8\x82\xe7\x87\x8e\xe7\x99\x82\xe8\x93\xbc\xe9\x81\xbc\xe9\xbe"
+    "\x8d\xe6\x9a\x88\xe9\x98\xae\xe5\x8a\x89\xe6\x9d\xbb\xe6\x9f\xb3\xe6\xb5\x81\xe6\xba\x9c"
+    "\xe7\x90\x89\xe7\x95\x99\xe7\xa1\xab\xe7\xb4\x90\xe9\xa1\x9e\xe5\x85\xad\xe6\x88\xae\xe9"
+    "\x99\xb8\xe5\x80\xab\xe5\xb4\x99\xe6\xb7\xaa\xe8\xbc\xaa\xe5\xbe\x8b\xe6\x85\x84\xe6\xa0"
+    "\x97\xe7\x8e\x87\xe9\x9a\x86\xe5\x88\xa9\xe5\x90\x8f\xe5\xb1\xa5\xe6\x98\x93\xe6\x9d\x8e"
+    "\xe6\xa2\xa8\xe6\xb3\xa5\xe7\x90\x86\xe7\x97\xa2\xe7\xbd\xb9\xe8\xa3\x8f\xe8\xa3\xa1\xe9"
+    "\x87\x8c\xe9\x9b\xa2\xe5\x8c\xbf\xe6\xba\xba\xe5\x90\x9d\xe7\x87\x90\xe7\x92\x98\xe8\x97"
+    "\xba\xe9\x9a\xa3\xe9\xb1\x97\xe9\xba\x9f\xe6\x9e\x97\xe6\xb7\x8b\xe8\x87\xa8\xe7\xab\x8b"
+    "\xe7\xac\xa0\xe7\xb2\x92\xe7\x8b\x80\xe7\x82\x99\xe8\xad\x98\xe4\xbb\x80\xe8\x8c\xb6\xe5"
+    "\x88\xba\xe5\x88\x87\xe5\xba\xa6\xe6\x8b\x93\xe7\xb3\x96\xe5\xae\x85\xe6\xb4\x9e\xe6\x9a"
+    "\xb4\xe8\xbc\xbb\xe8\xa1\x8c\xe9\x99\x8d\xe8\xa6\x8b\xe5\xbb\x93\xe5\x85\x80\xe5\x97\x80"
+    "\xe5\xa1\x9a\xe6\x99\xb4\xe5\x87\x9e\xe7\x8c\xaa\xe7\x9b\x8a\xe7\xa4\xbc\xe7\xa5\x9e\xe7"
+    "\xa5\xa5\xe7\xa6\x8f\xe9\x9d\x96\xe7\xb2\xbe\xe7\xbe\xbd\xe8\x98\x92\xe8\xab\xb8\xe9\x80"
+    "\xb8\xe9\x83\xbd\xe9\xa3\xaf\xe9\xa3\xbc\xe9\xa4\xa8\xe9\xb6\xb4\xe9\x83\x9e\xe9\x9a\xb7"
+    "\xe4\xbe\xae\xe5\x83\xa7\xe5\x85\x8d\xe5\x8b\x89\xe5\x8b\xa4\xe5\x8d\x91\xe5\x96\x9d\xe5"
+    "\x98\x86\xe5\x99\xa8\xe5\xa1\x80\xe5\xa2\xa8\xe5\xb1\xa4\xe5\xb1\xae\xe6\x82\x94\xe6\x85"
+    "\xa8\xe6\x86\x8e\xe6\x87\xb2\xe6\x95\x8f\xe6\x97\xa2\xe6\x9a\x91\xe6\xa2\x85\xe6\xb5\xb7"
+    "\xe6\xb8\x9a\xe6\xbc\xa2\xe7\x85\xae\xe7\x88\xab\xe7\x90\xa2\xe7\xa2\x91\xe7\xa4\xbe\xe7"
+    "\xa5\x89\xe7\xa5\x88\xe7\xa5\x90\xe7\xa5\x96\xe7\xa5\x9d\xe7\xa6\x8d\xe7\xa6\x8e\xe7\xa9"
+    "\x80\xe7\xaa\x81\xe7\xaf\x80\xe7\xb7\xb4\xe7\xb8\x89\xe7\xb9\x81\xe7\xbd\xb2\xe8\x80\x85"
+    "\xe8\x87\xad\xe8\x89\xb9\xe8\x89\xb9\xe8\x91\x97\xe8\xa4\x90\xe8\xa6\x96\xe8\xac\x81\xe8"
+    "\xac\xb9\xe8\xb3\x93\xe8\xb4\x88\xe8\xbe\xb6\xe9\x80\xb8\xe9\x9b\xa3\xe9\x9f\xbf\xe9\xa0"
+    "\xbb\xe6\x81\xb5\xf0\xa4\x8b\xae\xe8\x88\x98\xe4\xb8\xa6\xe5\x86\xb5\xe5\x85\xa8\xe4\xbe"
+    "\x80\xe5\x85\x85\xe5\x86\x80\xe5\x8b\x87\xe5\x8b\xba\xe5\x96\x9d\xe5\x95\x95\xe5\x96\x99"
+    "\xe5\x97\xa2\xe5\xa1\x9a\xe5\xa2\xb3\xe5\xa5\x84\xe5\xa5\x94\xe5\xa9\xa2\xe5\xac\xa8\xe5"
+    "\xbb\x92\xe5\xbb\x99\xe5\xbd\xa9\xe5\xbe\xad\xe6\x83\x98\xe6\x85\x8e\xe6\x84\x88\xe6\x86"
+    "\x8e\xe6\x85\xa0\xe6\x87\xb2\xe6\x88\xb4\xe6\x8f\x84\xe6\x90\x9c\xe6\x91\x92\xe6\x95\x96"
+    "\xe6\x99\xb4\xe6\x9c\x97\xe6\x9c\x9b\xe6\x9d\x96\xe6\xad\xb9\xe6\xae\xba\xe6\xb5\x81\xe6"
+    "\xbb\x9b\xe6\xbb\x8b\xe6\xbc\xa2\xe7\x80\x9e\xe7\x85\xae\xe7\x9e\xa7\xe7\x88\xb5\xe7\x8a"
+    "\xaf\xe7\x8c\xaa\xe7\x91\xb1\xe7\x94\x86\xe7\x94\xbb\xe7\x98\x9d\xe7\x98\x9f\xe7\x9b\x8a"
+    "\xe7\x9b\x9b\xe7\x9b\xb4\xe7\x9d\x8a\xe7\x9d\x80\xe7\xa3\x8c\xe7\xaa\xb1\xe7\xaf\x80\xe7"
+    "\xb1\xbb\xe7\xb5\x9b\xe7\xb7\xb4\xe7\xbc\xbe\xe8\x80\x85\xe8\x8d\x92\xe8\x8f\xaf\xe8\x9d"
+    "\xb9\xe8\xa5\x81\xe8\xa6\x86\xe8\xa6\x96\xe8\xaa\xbf\xe8\xab\xb8\xe8\xab\x8b\xe8\xac\x81"
+    "\xe8\xab\xbe\xe8\xab\xad\xe8\xac\xb9\xe8\xae\x8a\xe8\xb4\x88\xe8\xbc\xb8\xe9\x81\xb2\xe9"
+    "\x86\x99\xe9\x89\xb6\xe9\x99\xbc\xe9\x9b\xa3\xe9\x9d\x96\xe9\x9f\x9b\xe9\x9f\xbf\xe9\xa0"
+    "\x8b\xe9\xa0\xbb\xe9\xac\x92\xe9\xbe\x9c\xf0\xa2\xa1\x8a\xf0\xa2\xa1\x84\xf0\xa3\x8f\x95"
+    "\xe3\xae\x9d\xe4\x80\x98\xe4\x80\xb9\xf0\xa5\x89\x89\xf0\xa5\xb3\x90\xf0\xa7\xbb\x93\xe9"
+    "\xbd\x83\xe9\xbe\x8e\x66\x66\x66\x69\x66\x6c\x66\x66\x69\x66\x66\x6c\x73\x74\x73\x74\xd5"
+    "\xb4\xd5\xb6\xd5\xb4\xd5\xa5\xd5\xb4\xd5\xab\xd5\xbe\xd5\xb6\xd5\xb4\xd5\xad\xd7\x99\xd6"
+    "\xb4\xd7\xb2\xd6\xb7\xd7\xa2\xd7\x90\xd7\x93\xd7\x94\xd7\x9b\xd7\x9c\xd7\x9d\xd7\xa8\xd7"
+    "\xaa\xd7\xa9\xd7\x81\xd7\xa9\xd7\x82\xd7\xa9\xd6\xbc\xd7\x81\xd7\xa9\xd6\xbc\xd7\x82\xd7"
+    "\x90\xd6\xb7\xd7\x90\xd6\xb8\xd7\x90\xd6\xbc\xd7\x91\xd6\xbc\xd7\x92\xd6\xbc\xd7\x93\xd6"
+    "\xbc\xd7\x94\xd6\xbc\xd7\x95\xd6\xbc\xd7\x96\xd6\xbc\xd7\x98\xd6\xbc\xd7\x99\xd6\xbc\xd7"
+    "\x9a\xd6\xbc\xd7\x9b\xd6\xbc\xd7\x9c\xd6\xbc\xd7\x9e\xd6\xbc\xd7\xa0\xd6\xbc\xd7\xa1\xd6"
+    "\xbc\xd7\xa3\xd6\xbc\xd7\xa4\xd6\xbc\xd7\xa6\xd6\xbc\xd7\xa7\xd6\xbc\xd7\xa8\xd6\xbc\xd7"
+    "\xa9\xd6\xbc\xd7\xaa\xd6\xbc\xd7\x95\xd6\xb9\xd7\x91\xd6\xbf\xd7\x9b\xd6\xbf\xd7\xa4\xd6"
+    "\xbf\xd7\x90\xd7\x9c\xd9\xb1\xd9\xb1\xd9\xbb\xd9\xbb\xd9\xbb\xd9\xbb\xd9\xbe\xd9\xbe\xd9"
+    "\xbe\xd9\xbe\xda\x80\xda\x80\xda\x80\xda\x80\xd9\xba\xd9\xba\xd9\xba\xd9\xba\xd9\xbf\xd9"
+    "\xbf\xd9\xbf\xd9\xbf\xd9\xb9\xd9\xb9\xd9\xb9\xd9\xb9\xda\xa4\xda\xa4\xda\xa4\xda\xa4\xda"
+    "\xa6\xda\xa6\xda\xa6\xda\xa6\xda\x84\xda\x84\xda\x84\xda\x84\xda\x83\xda\x83\xda\x83\xda"
+    "\x83\xda\x86\xda\x86\xda\x86\xda\x86\xda\x87\xda\x87\xda\x87\xda\x87\xda\x8d\xda\x8d\xda"
+    "\x8c\xda\x8c\xda\x8e\xda\x8e\xda\x88\xda\x88\xda\x98\xda\x98\xda\x91\xda\x91\xda\xa9\xda"
+    "\xa9\xda\xa9\xda\xa9\xda\xaf\xda\xaf\xda\xaf\xda\xaf\xda\xb3\xda\xb3\xda\xb3\xda\xb3\xda"
+    "\xb1\xda\xb1\xda\xb1\xda\xb1\xda\xba\xda\xba\xda\xbb\xda\xbb\xda\xbb\xda\xbb\xdb\x80\xdb"
+    "\x80\xdb\x81\xdb\x81\xdb\x81\xdb\x81\xda\xbe\xda\xbe\xda\xbe\xda\xbe\xdb\x92\xdb\x92\xdb"
+    "\x93\xdb\x93\xda\xad\xda\xad\xda\xad\xda\xad\xdb\x87\xdb\x87\xdb\x86\xdb\x86\xdb\x88\xdb"
+    "\x88\xdb\x87\xd9\xb4\xdb\x8b\xdb\x8b\xdb\x85\xdb\x85\xdb\x89\xdb\x89\xdb\x90\xdb\x90\xdb"
+    "\x90\xdb\x90\xd9\x89\xd9\x89\xd8\xa6\xd8\xa7\xd8\xa6\xd8\xa7\xd8\xa6\xdb\x95\xd8\xa6\xdb"
+    "\x95\xd8\xa6\xd9\x88\xd8\xa6\xd9\x88\xd8\xa6\xdb\x87\xd8\xa6\xdb\x87\xd8\xa6\xdb\x86\xd8"
+    "\xa6\xdb\x86\xd8\xa6\xdb\x88\xd8\xa6\xdb\x88\xd8\xa6\xdb\x90\xd8\xa6\xdb\x90\xd8\xa6\xdb"
+    "\x90\xd8\xa6\xd9\x89\xd8\xa6\xd9\x89\xd8\xa6\xd9\x89\xdb\x8c\xdb\x8c\xdb\x8c\xdb\x8c\xd8"
+    "\xa6\xd8\xac\xd8\xa6\xd8\xad\xd8\xa6\xd9\x85\xd8\xa6\xd9\x89\xd8\xa6\xd9\x8a\xd8\xa8\xd8"
+    "\xac\xd8\xa8\xd8\xad\xd8\xa8\xd8\xae\xd8\xa8\xd9\x85\xd8\xa8\xd9\x89\xd8\xa8\xd9\x8a\xd8"
+    "\xaa\xd8\xac\xd8\xaa\xd8\xad\xd8\xaa\xd8\xae\xd8\xaa\xd9\x85\xd8\xaa\xd9\x89\xd8\xaa\xd9"
+    "\x8a\xd8\xab\xd8\xac\xd8\xab\xd9\x85\xd8\xab\xd9\x89\xd8\xab\xd9\x8a\xd8\xac\xd8\xad\xd8"
+    "\xac\xd9\x85\xd8\xad\xd8\xac\xd8\xad\xd9\x85\xd8\xae\xd8\xac\xd8\xae\xd8\xad\xd8\xae\xd9"
+    "\x85\xd8\xb3\xd8\xac\xd8\xb3\xd8\xad\xd8\xb3\xd8\xae\xd8\xb3\xd9\x85\xd8\xb5\xd8\xad\xd8"
+    "\xb5\xd9\x85\xd8\xb6\xd8\xac\xd8\xb6\xd8\xad\xd8\xb6\xd8\xae\xd8\xb6\xd9\x85\xd8\xb7\xd8"
+    "\xad\xd8\xb7\xd9\x85\xd8\xb8\xd9\x85\xd8\xb9\xd8\xac\xd8\xb9\xd9\x85\xd8\xba\xd8\xac\xd8"
+    "\xba\xd9\x85\xd9\x81\xd8\xac\xd9\x81\xd8\xad\xd9\x81\xd8\xae\xd9\x81\xd9\x85\xd9\x81\xd9"
+    "\x89\xd9\x81\xd9\x8a\xd9\x82\xd8\xad\xd9\x82\xd9\x85\xd9\x82\xd9\x89\xd9\x82\xd9\x8a\xd9"
+    "\x83\xd8\xa7\xd9\x83\xd8\xac\xd9\x83\xd8\xad\xd9\x83\xd8\xae\xd9\x83\xd9\x84\xd9\x83\xd9"
+    "\x85\xd9\x83\xd9\x89\xd9\x83\xd9\x8a\xd9\x84\xd8\xac\xd9\x84\xd8\xad\xd9\x84\xd8\xae\xd9"
+    "\x84\xd9\x85\xd9\x84\xd9\x89\xd9\x84\xd9\x8a\xd9\x85\xd8\xac\xd9\x85\xd8\xad\xd9\x85\xd8"
+    "\xae\xd9\x85\xd9\x85\xd9\x85\xd9\x89\xd9\x85\xd9\x8a\xd9\x86\xd8\xac\xd9\x86\xd8\xad\xd9"
+    "\x86\xd8\xae\xd9\x86\xd9\x85\xd9\x86\xd9\x89\xd9\x86\xd9\x8a\xd9\x87\xd8\xac\xd9\x87\xd9"
+    "\x85\xd9\x87\xd9\x89\xd9\x87\xd9\x8a\xd9\x8a\xd8\xac\xd9\x8a\xd8\xad\xd9\x8a\xd8\xae\xd9"
+    "\x8a\xd9\x85\xd9\x8a\xd9\x89\xd9\x8a\xd9\x8a\xd8\xb0\xd9\xb0\xd8\xb1\xd9\xb0\xd9\x89\xd9"
+    "\xb0\xd8\xa6\xd8\xb1\xd8\xa6\xd8\xb2\xd8\xa6\xd9\x85\xd8\xa6\xd9\x86\xd8\xa6\xd9\x89\xd8"
+    "\xa6\xd9\x8a\xd8\xa8\xd8\xb1\xd8\xa8\xd8\xb2\xd8\xa8\xd9\x85\xd8\xa8\xd9\x86\xd8\xa8\xd9"
+    "\x89\xd8\xa8\xd9\x8a\xd8\xaa\xd8\xb1\xd8\xaa\xd8\xb2\xd8\xaa\xd9\x85\xd8\xaa\xd9\x86\xd8"
+    "\xaa\xd9\x89\xd8\xaa\xd9\x8a\xd8\xab\xd8\xb1\xd8\xab\xd8\xb2\xd8\xab\xd9\x85\xd8\xab\xd9"
+    "\x86\xd8\xab\xd9\x89\xd8\xab\xd9\x8a\xd9\x81\xd9\x89\xd9\x81\xd9\x8a\xd9\x82\xd9\x89\xd9"
+    "\x82\xd9\x8a\xd9\x83\xd8\xa7\xd9\x83\xd9\x84\xd9\x83\xd9\x85\xd9\x83\xd9\x89\xd9\x83\xd9"
+    "\x8a\xd9\x84\xd9\x85\xd9\x84\xd9\x89\xd9\x84\xd9\x8a\xd9\x85\xd8\xa7\xd9\x85\xd9\x85\xd9"
+    "\x86\xd8\xb1\xd9\x86\xd8\xb2\xd9\x86\xd9\x85\xd9\x86\xd9\x86\xd9\x86\xd9\x89\xd9\x86\xd9"
+    "\x8a\xd9\x89\xd9\xb0\xd9\x8a\xd8\xb1\xd9\x8a\xd8\xb2\xd9\x8a\xd9\x85\xd9\x8a\xd9\x86\xd9"
+    "\x8a\xd9\x89\xd9\x8a\xd9\x8a\xd8\xa6\xd8\xac\xd8\xa6\xd8\xad\xd8\xa6\xd8\xae\xd8\xa6\xd9"
+    "\x85\xd8\xa6\xd9\x87\xd8\xa8\xd8\xac\xd8\xa8\xd8\xad\xd8\xa8\xd8\xae\xd8\xa8\xd9\x85\xd8"
+    "\xa8\xd9\x87\xd8\xaa\xd8\xac\xd8\xaa\xd8\xad\xd8\xaa\xd8\xae\xd8\xaa\xd9\x85\xd8\xaa\xd9"
+    "\x87\xd8\xab\xd9\x85\xd8\xac\xd8\xad\xd8\xac\xd9\x85\xd8\xad\xd8\xac\xd8\xad\xd9\x85\xd8"
+    "\xae\xd8\xac\xd8\xae\xd9\x85\xd8\xb3\xd8\xac\xd8\xb3\xd8\xad\xd8\xb3\xd8\xae\xd8\xb3\xd9"
+    "\x85\xd8\xb5\xd8\xad\xd8\xb5\xd8\xae\xd8\xb5\xd9\x85\xd8\xb6\xd8\xac\xd8\xb6\xd8\xad\xd8"
+    "\xb6\xd8\xae\xd8\xb6\xd9\x85\xd8\xb7\xd8\xad\xd8\xb8\xd9\x85\xd8\xb9\xd8\xac\xd8\xb9\xd9"
+    "\x85\xd8\xba\xd8\xac\xd8\xba\xd9\x85\xd9\x81\xd8\xac\xd9\x81\xd8\xad\xd9\x81\xd8\xae\xd9"
+    "\x81\xd9\x85\xd9\x82\xd8\xad\xd9\x82\xd9\x85\xd9\x83\xd8\xac\xd9\x83\xd8\xad\xd9\x83\xd8"
+    "\xae\xd9\x83\xd9\x84\xd9\x83\xd9\x85\xd9\x84\xd8\xac\xd9\x84\xd8\xad\xd9\x84\xd8\xae\xd9"
+    "\x84\xd9\x85\xd9\x84\xd9\x87\xd9\x85\xd8\xac\xd9\x85\xd8\xad\xd9\x85\xd8\xae\xd9\x85\xd9"
+    "\x85\xd9\x86\xd8\xac\xd9\x86\xd8\xad\xd9\x86\xd8\xae\xd9\x86\xd9\x85\xd9\x86\xd9\x87\xd9"
+    "\x87\xd8\xac\xd9\x87\xd9\x85\xd9\x87\xd9\xb0\xd9\x8a\xd8\xac\xd9\x8a\xd8\xad\xd9\x8a\xd8"
+    "\xae\xd9\x8a\xd9\x85\xd9\x8a\xd9\x87\xd8\xa6\xd9\x85\xd8\xa6\xd9\x87\xd8\xa8\xd9\x85\xd8"
+    "\xa8\xd9\x87\xd8\xaa\xd9\x85\xd8\xaa\xd9\x87\xd8\xab\xd9\x85\xd8\xab\xd9\x87\xd8\xb3\xd9"
+    "\x85\xd8\xb3\xd9\x87\xd8\xb4\xd9\x85\xd8\xb4\xd9\x87\xd9\x83\xd9\x84\xd9\x83\xd9\x85\xd9"
+    "\x84\xd9\x85\xd9\x86\xd9\x85\xd9\x86\xd9\x87\xd9\x8a\xd9\x85\xd9\x8a\xd9\x87\xd9\x80\xd9"
+    "\x8e\xd9\x91\xd9\x80\xd9\x8f\xd9\x91\xd9\x80\xd9\x90\xd9\x91\xd8\xb7\xd9\x89\xd8\xb7\xd9"
+    "\x8a\xd8\xb9\xd9\x89\xd8\xb9\xd9\x8a\xd8\xba\xd9\x89\xd8\xba\xd9\x8a\xd8\xb3\xd9\x89\xd8"
+    "\xb3\xd9\x8a\xd8\xb4\xd9\x89\xd8\xb4\xd9\x8a\xd8\xad\xd9\x89\xd8\xad\xd9\x8a\xd8\xac\xd9"
+    "\x89\xd8\xac\xd9\x8a\xd8\xae\xd9\x89\xd8\xae\xd9\x8a\xd8\xb5\xd9\x89\xd8\xb5\xd9\x8a\xd8"
+    "\xb6\xd9\x89\xd8\xb6\xd9\x8a\xd8\xb4\xd8\xac\xd8\xb4\xd8\xad\xd8\xb4\xd8\xae\xd8\xb4\xd9"
+    "\x85\xd8\xb4\xd8\xb1\xd8\xb3\xd8\xb1\xd8\xb5\xd8\xb1\xd8\xb6\xd8\xb1\xd8\xb7\xd9\x89\xd8"
+    "\xb7\xd9\x8a\xd8\xb9\xd9\x89\xd8\xb9\xd9\x8a\xd8\xba\xd9\x89\xd8\xba\xd9\x8a\xd8\xb3\xd9"
+    "\x89\xd8\xb3\xd9\x8a\xd8\xb4\xd9\x89\xd8\xb4\xd9\x8a\xd8\xad\xd9\x89\xd8\xad\xd9\x8a\xd8"
+    "\xac\xd9\x89\xd8\xac\xd9\x8a\xd8\xae\xd9\x89\xd8\xae\xd9\x8a\xd8\xb5\xd9\x89\xd8\xb5\xd9"
+    "\x8a\xd8\xb6\xd9\x89\xd8\xb6\xd9\x8a\xd8\xb4\xd8\xac\xd8\xb4\xd8\xad\xd8\xb4\xd8\xae\xd8"
+    "\xb4\xd9\x85\xd8\xb4\xd8\xb1\xd8\xb3\xd8\xb1\xd8\xb5\xd8\xb1\xd8\xb6\xd8\xb1\xd8\xb4\xd8"
+    "\xac\xd8\xb4\xd8\xad\xd8\xb4\xd8\xae\xd8\xb4\xd9\x85\xd8\xb3\xd9\x87\xd8\xb4\xd9\x87\xd8"
+    "\xb7\xd9\x85\xd8\xb3\xd8\xac\xd8\xb3\xd8\xad\xd8\xb3\xd8\xae\xd8\xb4\xd8\xac\xd8\xb4\xd8"
+    "\xad\xd8\xb4\xd8\xae\xd8\xb7\xd9\x85\xd8\xb8\xd9\x85\xd8\xa7\xd9\x8b\xd8\xa7\xd9\x8b\xd8"
+    "\xaa\xd8\xac\xd9\x85\xd8\xaa\xd8\xad\xd8\xac\xd8\xaa\xd8\xad\xd8\xac\xd8\xaa\xd8\xad\xd9"
+    "\x85\xd8\xaa\xd8\xae\xd9\x85\xd8\xaa\xd9\x85\xd8\xac\xd8\xaa\xd9\x85\xd8\xad\xd8\xaa\xd9"
+    "\x85\xd8\xae\xd8\xac\xd9\x85\xd8\xad\xd8\xac\xd9\x85\xd8\xad\xd8\xad\xd9\x85\xd9\x8a\xd8"
+    "\xad\xd9\x85\xd9\x89\xd8\xb3\xd8\xad\xd8\xac\xd8\xb3\xd8\xac\xd8\xad\xd8\xb3\xd8\xac\xd9"
+    "\x89\xd8\xb3\xd9\x85\xd8\xad\xd8\xb3\xd9\x85\xd8\xad\xd8\xb3\xd9\x85\xd8\xac\xd8\xb3\xd9"
+    "\x85\xd9\x85\xd8\xb3\xd9\x85\xd9\x85\xd8\xb5\xd8\xad\xd8\xad\xd8\xb5\xd8\xad\xd8\xad\xd8"
+    "\xb5\xd9\x85\xd9\x85\xd8\xb4\xd8\xad\xd9\x85\xd8\xb4\xd8\xad\xd9\x85\xd8\xb4\xd8\xac\xd9"
+    "\x8a\xd8\xb4\xd9\x85\xd8\xae\xd8\xb4\xd9\x85\xd8\xae\xd8\xb4\xd9\x85\xd9\x85\xd8\xb4\xd9"
+    "\x85\xd9\x85\xd8\xb6\xd8\xad\xd9\x89\xd8\xb6\xd8\xae\xd9\x85\xd8\xb6\xd8\xae\xd9\x85\xd8"
+    "\xb7\xd9\x85\xd8\xad\xd8\xb7\xd9\x85\xd8\xad\xd8\xb7\xd9\x85\xd9\x85\xd8\xb7\xd9\x85\xd9"
+    "\x8a\xd8\xb9\xd8\xac\xd9\x85\xd8\xb9\xd9\x85\xd9\x85\xd8\xb9\xd9\x85\xd9\x85\xd8\xb9\xd9"
+    "\x85\xd9\x89\xd8\xba\xd9\x85\xd9\x85\xd8\xba\xd9\x85\xd9\x8a\xd8\xba\xd9\x85\xd9\x89\xd9"
+    "\x81\xd8\xae\xd9\x85\xd9\x81\xd8\xae\xd9\x85\xd9\x82\xd9\x85\xd8\xad\xd9\x82\xd9\x85\xd9"
+    "\x85\xd9\x84\xd8\xad\xd9\x85\xd9\x84\xd8\xad\xd9\x8a\xd9\x84\xd8\xad\xd9\x89\xd9\x84\xd8"
+    "\xac\xd8\xac\xd9\x84\xd8\xac\xd8\xac\xd9\x84\xd8\xae\xd9\x85\xd9\x84\xd8\xae\xd9\x85\xd9"
+    "\x84\xd9\x85\xd8\xad\xd9\x84\xd9\x85\xd8\xad\xd9\x85\xd8\xad\xd8\xac\xd9\x85\xd8\xad\xd9"
+    "\x85\xd9\x85\xd8\xad\xd9\x8a\xd9\x85\xd8\xac\xd8\xad\xd9\x85\xd8\xac\xd9\x85\xd9\x85\xd8"
+    "\xae\xd8\xac\xd9\x85\xd8\xae\xd9\x85\xd9\x85\xd8\xac\xd8\xae\xd9\x87\xd9\x85\xd8\xac\xd9"
+    "\x87\xd9\x85\xd9\x85\xd9\x86\xd8\xad\xd9\x85\xd9\x86\xd8\xad\xd9\x89\xd9\x86\xd8\xac\xd9"
+    "\x85\xd9\x86\xd8\xac\xd9\x85\xd9\x86\xd8\xac\xd9\x89\xd9\x86\xd9\x85\xd9\x8a\xd9\x86\xd9"
+    "\x85\xd9\x89\xd9\x8a\xd9\x85\xd9\x85\xd9\x8a\xd9\x85\xd9\x85\xd8\xa8\xd8\xae\xd9\x8a\xd8"
+    "\xaa\xd8\xac\xd9\x8a\xd8\xaa\xd8\xac\xd9\x89\xd8\xaa\xd8\xae\xd9\x8a\xd8\xaa\xd8\xae\xd9"
+    "\x89\xd8\xaa\xd9\x85\xd9\x8a\xd8\xaa\xd9\x85\xd9\x89\xd8\xac\xd9\x85\xd9\x8a\xd8\xac\xd8"
+    "\xad\xd9\x89\xd8\xac\xd9\x85\xd9\x89\xd8\xb3\xd8\xae\xd9\x89\xd8\xb5\xd8\xad\xd9\x8a\xd8"
+    "\xb4\xd8\xad\xd9\x8a\xd8\xb6\xd8\xad\xd9\x8a\xd9\x84\xd8\xac\xd9\x8a\xd9\x84\xd9\x85\xd9"
+    "\x8a\xd9\x8a\xd8\xad\xd9\x8a\xd9\x8a\xd8\xac\xd9\x8a\xd9\x8a\xd9\x85\xd9\x8a\xd9\x85\xd9"
+    "\x85\xd9\x8a\xd9\x82\xd9\x85\xd9\x8a\xd9\x86\xd8\xad\xd9\x8a\xd9\x82\xd9\x85\xd8\xad\xd9"
+    "\x84\xd8\xad\xd9\x85\xd8\xb9\xd9\x85\xd9\x8a\xd9\x83\xd9\x85\xd9\x8a\xd9\x86\xd8\xac\xd8"
+    "\xad\xd9\x85\xd8\xae\xd9\x8a\xd9\x84\xd8\xac\xd9\x85\xd9\x83\xd9\x85\xd9\x85\xd9\x84\xd8"
+    "\xac\xd9\x85\xd9\x86\xd8\xac\xd8\xad\xd8\xac\xd8\xad\xd9\x8a\xd8\xad\xd8\xac\xd9\x8a\xd9"
+    "\x85\xd8\xac\xd9\x8a\xd9\x81\xd9\x85\xd9\x8a\xd8\xa8\xd8\xad\xd9\x8a\xd9\x83\xd9\x85\xd9"
+    "\x85\xd8\xb9\xd8\xac\xd9\x85\xd8\xb5\xd9\x85\xd9\x85\xd8\xb3\xd8\xae\xd9\x8a\xd9\x86\xd8"
+    "\xac\xd9\x8a\xd8\xb5\xd9\x84\xdb\x92\xd9\x82\xd9\x84\xdb\x92\xd8\xa7\xd9\x84\xd9\x84\xd9"
+    "\x87\xd8\xa7\xd9\x83\xd8\xa8\xd8\xb1\xd9\x85\xd8\xad\xd9\x85\xd8\xaf\xd8\xb5\xd9\x84\xd8"
+    "\xb9\xd9\x85\xd8\xb1\xd8\xb3\xd9\x88\xd9\x84\xd8\xb9\xd9\x84\xd9\x8a\xd9\x87\xd9\x88\xd8"
+    "\xb3\xd9\x84\xd9\x85\xd8\xb5\xd9\x84\xd9\x89\x5f\x5f\x5f\x5f\x5f\xd9\x80\xd9\x8b\xd9\x80"
+    "\xd9\x8e\xd9\x80\xd9\x8f\xd9\x80\xd9\x90\xd9\x80\xd9\x91\xd9\x80\xd9\x92\xd8\xa1\xd8\xa2"
+    "\xd8\xa2\xd8\xa3\xd8\xa3\xd8\xa4\xd8\xa4\xd8\xa5\xd8\xa5\xd8\xa6\xd8\xa6\xd8\xa6\xd8\xa6"
+    "\xd8\xa7\xd8\xa7\xd8\xa8\xd8\xa8\xd8\xa8\xd8\xa8\xd8\xa9\xd8\xa9\xd8\xaa\xd8\xaa\xd8\xaa"
+    "\xd8\xaa\xd8\xab\xd8\xab\xd8\xab\xd8\xab\xd8\xac\xd8\xac\xd8\xac\xd8\xac\xd8\xad\xd8\xad"
+    "\xd8\xad\xd8\xad\xd8\xae\xd8\xae\xd8\xae\xd8\xae\xd8\xaf\xd8\xaf\xd8\xb0\xd8\xb0\xd8\xb1"
+    "\xd8\xb1\xd8\xb2\xd8\xb2\xd8\xb3\xd8\xb3\xd8\xb3\xd8\xb3\xd8\xb4\xd8\xb4\xd8\xb4\xd8\xb4"
+    "\xd8\xb5\xd8\xb5\xd8\xb5\xd8\xb5\xd8\xb6\xd8\xb6\xd8\xb6\xd8\xb6\xd8\xb7\xd8\xb7\xd8\xb7"
+    "\xd8\xb7\xd8\xb8\xd8\xb8\xd8\xb8\xd8\xb8\xd8\xb9\xd8\xb9\xd8\xb9\xd8\xb9\xd8\xba\xd8\xba"
+    "\xd8\xba\xd8\xba\xd9\x81\xd9\x81\xd9\x81\xd9\x81\xd9\x82\xd9\x82\xd9\x82\xd9\x82\xd9\x83"
+    "\xd9\x83\xd9\x83\xd9\x83\xd9\x84\xd9\x84\xd9\x84\xd9\x84\xd9\x85\xd9\x85\xd9\x85\xd9\x85"
+    "\xd9\x86\xd9\x86\xd9\x86\xd9\x86\xd9\x87\xd9\x87\xd9\x87\xd9\x87\xd9\x88\xd9\x88\xd9\x89"
+    "\xd9\x89\xd9\x8a\xd9\x8a\xd9\x8a\xd9\x8a\xd9\x84\xd8\xa2\xd9\x84\xd8\xa2\xd9\x84\xd8\xa3"
+    "\xd9\x84\xd8\xa3\xd9\x84\xd8\xa5\xd9\x84\xd8\xa5\xd9\x84\xd8\xa7\xd9\x84\xd8\xa7\x30\x31"
+    "\x32\x33\x34\x35\x36\x37\x38\x39\x41\x42\x43\x44\x45\x46\x47\x48\x49\x4a\x4b\x4c\x4d\x4e"
+    "\x4f\x50\x51\x52\x53\x54\x55\x56\x57\x58\x59\x5a\x5f\x61\x62\x63\x64\x65\x66\x67\x68\x69"
+    "\x6a\x6b\x6c\x6d\x6e\x6f\x70\x71\x72\x73\x74\x75\x76\x77\x78\x79\x7a\xe3\x83\xb2\xe3\x82"
+    "\xa1\xe3\x82\xa3\xe3\x82\xa5\xe3\x82\xa7\xe3\x82\xa9\xe3\x83\xa3\xe3\x83\xa5\xe3\x83\xa7"
+    "\xe3\x83\x83\xe3\x83\xbc\xe3\x82\xa2\xe3\x82\xa4\xe3\x82\xa6\xe3\x82\xa8\xe3\x82\xaa\xe3"
+    "\x82\xab\xe3\x82\xad\xe3\x82\xaf\xe3\x82\xb1\xe3\x82\xb3\xe3\x82\xb5\xe3\x82\xb7\xe3\x82"
+    "\xb9\xe3\x82\xbb\xe3\x82\xbd\xe3\x82\xbf\xe3\x83\x81\xe3\x83\x84\xe3\x83\x86\xe3\x83\x88"
+    "\xe3\x83\x8a\xe3\x83\x8b\xe3\x83\x8c\xe3\x83\x8d\xe3\x83\x8e\xe3\x83\x8f\xe3\x83\x92\xe3"
+    "\x83\x95\xe3\x83\x98\xe3\x83\x9b\xe3\x83\x9e\xe3\x83\x9f\xe3\x83\xa0\xe3\x83\xa1\xe3\x83"
+    "\xa2\xe3\x83\xa4\xe3\x83\xa6\xe3\x83\xa8\xe3\x83\xa9\xe3\x83\xaa\xe3\x83\xab\xe3\x83\xac"
+    "\xe3\x83\xad\xe3\x83\xaf\xe3\x83\xb3\xe3\x82\x99\xe3\x82\x9a\xe1\x85\xa0\xe1\x84\x80\xe1"
+    "\x84\x81\xe1\x86\xaa\xe1\x84\x82\xe1\x86\xac\xe1\x86\xad\xe1\x84\x83\xe1\x84\x84\xe1\x84"
+    "\x85\xe1\x86\xb0\xe1\x86\xb1\xe1\x86\xb2\xe1\x86\xb3\xe1\x86\xb4\xe1\x86\xb5\xe1\x84\x9a"
+    "\xe1\x84\x86\xe1\x84\x87\xe1\x84\x88\xe1\x84\xa1\xe1\x84\x89\xe1\x84\x8a\xe1\x84\x8b\xe1"
+    "\x84\x8c\xe1\x84\x8d\xe1\x84\x8e\xe1\x84\x8f\xe1\x84\x90\xe1\x84\x91\xe1\x84\x92\xe1\x85"
+    "\xa1\xe1\x85\xa2\xe1\x85\xa3\xe1\x85\xa4\xe1\x85\xa5\xe1\x85\xa6\xe1\x85\xa7\xe1\x85\xa8"
+    "\xe1\x85\xa9\xe1\x85\xaa\xe1\x85\xab\xe1\x85\xac\xe1\x85\xad\xe1\x85\xae\xe1\x85\xaf\xe1"
+    "\x85\xb0\xe1\x85\xb1\xe1\x85\xb2\xe1\x85\xb3\xe1\x85\xb4\xe1\x85\xb5\xcb\x90\xcb\x91\xc3"
+    "\xa6\xca\x99\xc9\x93\xca\xa3\xea\xad\xa6\xca\xa5\xca\xa4\xc9\x96\xc9\x97\xe1\xb6\x91\xc9"
+    "\x98\xc9\x9e\xca\xa9\xc9\xa4\xc9\xa2\xc9\xa0\xca\x9b\xc4\xa7\xca\x9c\xc9\xa7\xca\x84\xca"
+    "\xaa\xca\xab\xc9\xac\xf0\x9d\xbc\x84\xea\x9e\x8e\xc9\xae\xf0\x9d\xbc\x85\xca\x8e\xf0\x9d"
+    "\xbc\x86\xc3\xb8\xc9\xb6\xc9\xb7\x71\xc9\xba\xf0\x9d\xbc\x88\xc9\xbd\xc9\xbe\xca\x80\xca"
+    "\xa8\xca\xa6\xea\xad\xa7\xca\xa7\xca\x88\xe2\xb1\xb1\xca\x8f\xca\xa1\xca\xa2\xca\x98\xc7"
+    "\x80\xc7\x81\xc7\x82\xf0\x9d\xbc\x8a\xf0\x9d\xbc\x9e\x41\x42\x43\x44\x45\x46\x47\x48\x49"
+    "\x4a\x4b\x4c\x4d\x4e\x4f\x50\x51\x52\x53\x54\x55\x56\x57\x58\x59\x5a\x61\x62\x63\x64\x65"
+    "\x66\x67\x68\x69\x6a\x6b\x6c\x6d\x6e\x6f\x70\x71\x72\x73\x74\x75\x76\x77\x78\x79\x7a\x41"
+    "\x42\x43\x44\x45\x46\x47\x48\x49\x4a\x4b\x4c\x4d\x4e\x4f\x50\x51\x52\x53\x54\x55\x56\x57"
+    "\x58\x59\x5a\x61\x62\x63\x64\x65\x66\x67\x69\x6a\x6b\x6c\x6d\x6e\x6f\x70\x71\x72\x73\x74"
+    "\x75\x76\x77\x78\x79\x7a\x41\x42\x43\x44\x45\x46\x47\x48\x49\x4a\x4b\x4c\x4d\x4e\x4f\x50"
+    "\x51\x52\x53\x54\x55\x56\x57\x58\x59\x5a\x61\x62\x63\x64\x65\x66\x67\x68\x69\x6a\x6b\x6c"
+    "\x6d\x6e\x6f\x70\x71\x72\x73\x74\x75\x76\x77\x78\x79\x7a\x41\x43\x44\x47\x4a\x4b\x4e\x4f"
+    "\x50\x51\x53\x54\x55\x56\x57\x58\x59\x5a\x61\x62\x63\x64\x66\x68\x69\x6a\x6b\x6c\x6d\x6e"
+    "\x70\x71\x72\x73\x74\x75\x76\x77\x78\x79\x7a\x41\x42\x43\x44\x45\x46\x47\x48\x49\x4a\x4b"
+    "\x4c\x4d\x4e\x4f\x50\x51\x52\x53\x54\x55\x56\x57\x58\x59\x5a\x61\x62\x63\x64\x65\x66\x67"
+    "\x68\x69\x6a\x6b\x6c\x6d\x6e\x6f\x70\x71\x72\x73\x74\x75\x76\x77\x78\x79\x7a\x41\x42\x44"
+    "\x45\x46\x47\x4a\x4b\x4c\x4d\x4e\x4f\x50\x51\x53\x54\x55\x56\x57\x58\x59\x61\x62\x63\x64"
+    "\x65\x66\x67\x68\x69\x6a\x6b\x6c\x6d\x6e\x6f\x70\x71\x72\x73\x74\x75\x76\x77\x78\x79\x7a"
+    "\x41\x42\x44\x45\x46\x47\x49\x4a\x4b\x4c\x4d\x4f\x53\x54\x55\x56\x57\x58\x59\x61\x62\x63"
+    "\x64\x65\x66\x67\x68\x69\x6a\x6b\x6c\x6d\x6e\x6f\x70\x71\x72\x73\x74\x75\x76\x77\x78\x79"
+    "\x7a\x41\x42\x43\x44\x45\x46\x47\x48\x49\x4a\x4b\x4c\x4d\x4e\x4f\x50\x51\x52\x53\x54\x55"
+    "\x56\x57\x58\x59\x5a\x61\x62\x63\x64\x65\x66\x67\x68\x69\x6a\x6b\x6c\x6d\x6e\x6f\x70\x71"
+    "\x72\x73\x74\x75\x76\x77\x78\x79\x7a\x41\x42\x43\x44\x45\x46\x47\x48\x49\x4a\x4b\x4c\x4d"
+    "\x4e\x4f\x50\x51\x52\x53\x54\x55\x56\x57\x58\x59\x5a\x61\x62\x63\x64\x65\x66\x67\x68\x69"
+    "\x6a\x6b\x6c\x6d\x6e\x6f\x70\x71\x72\x73\x74\x75\x76\x77\x78\x79\x7a\x41\x42\x43\x44\x45"
+    "\x46\x47\x48\x49\x4a\x4b\x4c\x4d\x4e\x4f\x50\x51\x52\x53\x54\x55\x56\x57\x58\x59\x5a\x61"
+    "\x62\x63\x64\x65\x66\x67\x68\x69\x6a\x6b\x6c\x6d\x6e\x6f\x70\x71\x72\x73\x74\x75\x76\x77"
+    "\x78\x79\x7a\x41\x42\x43\x44\x45\x46\x47\x48\x49\x4a\x4b\x4c\x4d\x4e\x4f\x50\x51\x52\x53"
+    "\x54\x55\x56\x57\x58\x59\x5a\x61\x62\x63\x64\x65\x66\x67\x68\x69\x6a\x6b\x6c\x6d\x6e\x6f"
+    "\x70\x71\x72\x73\x74\x75\x76\x77\x78\x79\x7a\x41\x42\x43\x44\x45\x46\x47\x48\x49\x4a\x4b"
+    "\x4c\x4d\x4e\x4f\x50\x51\x52\x53\x54\x55\x56\x57\x58\x59\x5a\x61\x62\x63\x64\x65\x66\x67"
+    "\x68\x69\x6a\x6b\x6c\x6d\x6e\x6f\x70\x71\x72\x73\x74\x75\x76\x77\x78\x79\x7a\x41\x42\x43"
+    "\x44\x45\x46\x47\x48\x49\x4a\x4b\x4c\x4d\x4e\x4f\x50\x51\x52\x53\x54\x55\x56\x57\x58\x59"
+    "\x5a\x61\x62\x63\x64\x65\x66\x67\x68\x69\x6a\x6b\x6c\x6d\x6e\x6f\x70\x71\x72\x73\x74\x75"
+    "\x76\x77\x78\x79\x7a\xc4\xb1\xc8\xb7\xce\x91\xce\x92\xce\x93\xce\x94\xce\x95\xce\x96\xce"
+    "\x97\xce\x98\xce\x99\xce\x9a\xce\x9b\xce\x9c\xce\x9d\xce\x9e\xce\x9f\xce\xa0\xce\xa1\xce"
+    "\x98\xce\xa3\xce\xa4\xce\xa5\xce\xa6\xce\xa7\xce\xa8\xce\xa9\xce\xb1\xce\xb2\xce\xb3\xce"
+    "\xb4\xce\xb5\xce\xb6\xce\xb7\xce\xb8\xce\xb9\xce\xba\xce\xbb\xce\xbc\xce\xbd\xce\xbe\xce"
+    "\xbf\xcf\x80\xcf\x81\xcf\x82\xcf\x83\xcf\x84\xcf\x85\xcf\x86\xcf\x87\xcf\x88\xcf\x89\xce"
+    "\xb5\xce\xb8\xce\xba\xcf\x86\xcf\x81\xcf\x80\xce\x91\xce\x92\xce\x93\xce\x94\xce\x95\xce"
+    "\x96\xce\x97\xce\x98\xce\x99\xce\x9a\xce\x9b\xce\x9c\xce\x9d\xce\x9e\xce\x9f\xce\xa0\xce"
+    "\xa1\xce\x98\xce\xa3\xce\xa4\xce\xa5\xce\xa6\xce\xa7\xce\xa8\xce\xa9\xce\xb1\xce\xb2\xce"
+    "\xb3\xce\xb4\xce\xb5\xce\xb6\xce\xb7\xce\xb8\xce\xb9\xce\xba\xce\xbb\xce\xbc\xce\xbd\xce"
+    "\xbe\xce\xbf\xcf\x80\xcf\x81\xcf\x82\xcf\x83\xcf\x84\xcf\x85\xcf\x86\xcf\x87\xcf\x88\xcf"
+    "\x89\xce\xb5\xce\xb8\xce\xba\xcf\x86\xcf\x81\xcf\x80\xce\x91\xce\x92\xce\x93\xce\x94\xce"
+    "\x95\xce\x96\xce\x97\xce\x98\xce\x99\xce\x9a\xce\x9b\xce\x9c\xce\x9d\xce\x9e\xce\x9f\xce"
+    "\xa0\xce\xa1\xce\x98\xce\xa3\xce\xa4\xce\xa5\xce\xa6\xce\xa7\xce\xa8\xce\xa9\xce\xb1\xce"
+    "\xb2\xce\xb3\xce\xb4\xce\xb5\xce\xb6\xce\xb7\xce\xb8\xce\xb9\xce\xba\xce\xbb\xce\xbc\xce"
+    "\xbd\xce\xbe\xce\xbf\xcf\x80\xcf\x81\xcf\x82\xcf\x83\xcf\x84\xcf\x85\xcf\x86\xcf\x87\xcf"
+    "\x88\xcf\x89\xce\xb5\xce\xb8\xce\xba\xcf\x86\xcf\x81\xcf\x80\xce\x91\xce\x92\xce\x93\xce"
+    "\x94\xce\x95\xce\x96\xce\x97\xce\x98\xce\x99\xce\x9a\xce\x9b\xce\x9c\xce\x9d\xce\x9e\xce"
+    "\x9f\xce\xa0\xce\xa1\xce\x98\xce\xa3\xce\xa4\xce\xa5\xce\xa6\xce\xa7\xce\xa8\xce\xa9\xce"
+    "\xb1\xce\xb2\xce\xb3\xce\xb4\xce\xb5\xce\xb6\xce\xb7\xce\xb8\xce\xb9\xce\xba\xce\xbb\xce"
+    "\xbc\xce\xbd\xce\xbe\xce\xbf\xcf\x80\xcf\x81\xcf\x82\xcf\x83\xcf\x84\xcf\x85\xcf\x86\xcf"
+    "\x87\xcf\x88\xcf\x89\xce\xb5\xce\xb8\xce\xba\xcf\x86\xcf\x81\xcf\x80\xce\x91\xce\x92\xce"
+    "\x93\xce\x94\xce\x95\xce\x96\xce\x97\xce\x98\xce\x99\xce\x9a\xce\x9b\xce\x9c\xce\x9d\xce"
+    "\x9e\xce\x9f\xce\xa0\xce\xa1\xce\x98\xce\xa3\xce\xa4\xce\xa5\xce\xa6\xce\xa7\xce\xa8\xce"
+    "\xa9\xce\xb1\xce\xb2\xce\xb3\xce\xb4\xce\xb5\xce\xb6\xce\xb7\xce\xb8\xce\xb9\xce\xba\xce"
+    "\xbb\xce\xbc\xce\xbd\xce\xbe\xce\xbf\xcf\x80\xcf\x81\xcf\x82\xcf\x83\xcf\x84\xcf\x85\xcf"
+    "\x86\xcf\x87\xcf\x88\xcf\x89\xce\xb5\xce\xb8\xce\xba\xcf\x86\xcf\x81\xcf\x80\xcf\x9c\xcf"
+    "\x9d\x30\x31\x32\x33\x34\x35\x36\x37\x38\x39\x30\x31\x32\x33\x34\x35\x36\x37\x38\x39\x30"
+    "\x31\x32\x33\x34\x35\x36\x37\x38\x39\x30\x31\x32\x33\x34\x35\x36\x37\x38\x39\x30\x31\x32"
+    "\x33\x34\x35\x36\x37\x38\x39\xd8\xa7\xd8\xa8\xd8\xac\xd8\xaf\xd9\x88\xd8\xb2\xd8\xad\xd8"
+    "\xb7\xd9\x8a\xd9\x83\xd9\x84\xd9\x85\xd9\x86\xd8\xb3\xd8\xb9\xd9\x81\xd8\xb5\xd9\x82\xd8"
+    "\xb1\xd8\xb4\xd8\xaa\xd8\xab\xd8\xae\xd8\xb0\xd8\xb6\xd8\xb8\xd8\xba\xd9\xae\xda\xba\xda"
+    "\xa1\xd9\xaf\xd8\xa8\xd8\xac\xd9\x87\xd8\xad\xd9\x8a\xd9\x83\xd9\x84\xd9\x85\xd9\x86\xd8"
+    "\xb3\xd8\xb9\xd9\x81\xd8\xb5\xd9\x82\xd8\xb4\xd8\xaa\xd8\xab\xd8\xae\xd8\xb6\xd8\xba\xd8"
+    "\xac\xd8\xad\xd9\x8a\xd9\x84\xd9\x86\xd8\xb3\xd8\xb9\xd8\xb5\xd9\x82\xd8\xb4\xd8\xae\xd8"
+    "\xb6\xd8\xba\xda\xba\xd9\xaf\xd8\xa8\xd8\xac\xd9\x87\xd8\xad\xd8\xb7\xd9\x8a\xd9\x83\xd9"
+    "\x85\xd9\x86\xd8\xb3\xd8\xb9\xd9\x81\xd8\xb5\xd9\x82\xd8\xb4\xd8\xaa\xd8\xab\xd8\xae\xd8"
+    "\xb6\xd8\xb8\xd8\xba\xd9\xae\xda\xa1\xd8\xa7\xd8\xa8\xd8\xac\xd8\xaf\xd9\x87\xd9\x88\xd8"
+    "\xb2\xd8\xad\xd8\xb7\xd9\x8a\xd9\x84\xd9\x85\xd9\x86\xd8\xb3\xd8\xb9\xd9\x81\xd8\xb5\xd9"
+    "\x82\xd8\xb1\xd8\xb4\xd8\xaa\xd8\xab\xd8\xae\xd8\xb0\xd8\xb6\xd8\xb8\xd8\xba\xd8\xa8\xd8"
+    "\xac\xd8\xaf\xd9\x88\xd8\xb2\xd8\xad\xd8\xb7\xd9\x8a\xd9\x84\xd9\x85\xd9\x86\xd8\xb3\xd8"
+    "\xb9\xd9\x81\xd8\xb5\xd9\x82\xd8\xb1\xd8\xb4\xd8\xaa\xd8\xab\xd8\xae\xd8\xb0\xd8\xb6\xd8"
+    "\xb8\xd8\xba\x30\x31\x32\x33\x34\x35\x36\x37\x38\x39\xe4\xb8\xbd\xe4\xb8\xb8\xe4\xb9\x81"
+    "\xf0\xa0\x84\xa2\xe4\xbd\xa0\xe4\xbe\xae\xe4\xbe\xbb\xe5\x80\x82\xe5\x81\xba\xe5\x82\x99"
+    "\xe5\x83\xa7\xe5\x83\x8f\xe3\x92\x9e\xf0\xa0\x98\xba\xe5\x85\x8d\xe5\x85\x94\xe5\x85\xa4"
+    "\xe5\x85\xb7\xf0\xa0\x94\x9c\xe3\x92\xb9\xe5\x85\xa7\xe5\x86\x8d\xf0\xa0\x95\x8b\xe5\x86"
+    "\x97\xe5\x86\xa4\xe4\xbb\x8c\xe5\x86\xac\xe5\x86\xb5\xf0\xa9\x87\x9f\xe5\x87\xb5\xe5\x88"
+    "\x83\xe3\x93\x9f\xe5\x88\xbb\xe5\x89\x86\xe5\x89\xb2\xe5\x89\xb7\xe3\x94\x95\xe5\x8b\x87"
+    "\xe5\x8b\x89\xe5\x8b\xa4\xe5\x8b\xba\xe5\x8c\x85\xe5\x8c\x86\xe5\x8c\x97\xe5\x8d\x89\xe5"
+    "\x8d\x91\xe5\x8d\x9a\xe5\x8d\xb3\xe5\x8d\xbd\xe5\x8d\xbf\xe5\x8d\xbf\xe5\x8d\xbf\xf0\xa0"
+    "\xa8\xac\xe7\x81\xb0\xe5\x8f\x8a\xe5\x8f\x9f\xf0\xa0\xad\xa3\xe5\x8f\xab\xe5\x8f\xb1\xe5"
+    "\x90\x86\xe5\x92\x9e\xe5\x90\xb8\xe5\x91\x88\xe5\x91\xa8\xe5\x92\xa2\xe5\x93\xb6\xe5\x94"
+    "\x90\xe5\x95\x93\xe5\x95\xa3\xe5\x96\x84\xe5\x96\x84\xe5\x96\x99\xe5\x96\xab\xe5\x96\xb3"
+    "\xe5\x97\x82\xe5\x9c\x96\xe5\x98\x86\xe5\x9c\x97\xe5\x99\x91\xe5\x99\xb4\xe5\x88\x87\xe5"
+    "\xa3\xae\xe5\x9f\x8e\xe5\x9f\xb4\xe5\xa0\x8d\xe5\x9e\x8b\xe5\xa0\xb2\xe5\xa0\xb1\xe5\xa2"
+    "\xac\xf0\xa1\x93\xa4\xe5\xa3\xb2\xe5\xa3\xb7\xe5\xa4\x86\xe5\xa4\x9a\xe5\xa4\xa2\xe5\xa5"
+    "\xa2\xf0\xa1\x9a\xa8\xf0\xa1\x9b\xaa\xe5\xa7\xac\xe5\xa8\x9b\xe5\xa8\xa7\xe5\xa7\x98\xe5"
+    "\xa9\xa6\xe3\x9b\xae\xe3\x9b\xbc\xe5\xac\x88\xe5\xac\xbe\xe5\xac\xbe\xf0\xa1\xa7\x88\xe5"
+    "\xaf\x83\xe5\xaf\x98\xe5\xaf\xa7\xe5\xaf\xb3\xf0\xa1\xac\x98\xe5\xaf\xbf\xe5\xb0\x86\xe5"
+    "\xbd\x93\xe5\xb0\xa2\xe3\x9e\x81\xe5\xb1\xa0\xe5\xb1\xae\xe5\xb3\x80\xe5\xb2\x8d\xf0\xa1"
+    "\xb7\xa4\xe5\xb5\x83\xf0\xa1\xb7\xa6\xe5\xb5\xae\xe5\xb5\xab\xe5\xb5\xbc\xe5\xb7\xa1\xe5"
+    "\xb7\xa2\xe3\xa0\xaf\xe5\xb7\xbd\xe5\xb8\xa8\xe5\xb8\xbd\xe5\xb9\xa9\xe3\xa1\xa2\xf0\xa2"
+    "\x86\x83\xe3\xa1\xbc\xe5\xba\xb0\xe5\xba\xb3\xe5\xba\xb6\xe5\xbb\x8a\xf0\xaa\x8e\x92\xe5"
+    "\xbb\xbe\xf0\xa2\x8c\xb1\xf0\xa2\x8c\xb1\xe8\x88\x81\xe5\xbc\xa2\xe5\xbc\xa2\xe3\xa3\x87"
+    "\xf0\xa3\x8a\xb8\xf0\xa6\x87\x9a\xe5\xbd\xa2\xe5\xbd\xab\xe3\xa3\xa3\xe5\xbe\x9a\xe5\xbf"
+    "\x8d\xe5\xbf\x97\xe5\xbf\xb9\xe6\x82\x81\xe3\xa4\xba\xe3\xa4\x9c\xe6\x82\x94\xf0\xa2\x9b"
+    "\x94\xe6\x83\x87\xe6\x85\x88\xe6\x85\x8c\xe6\x85\x8e\xe6\x85\x8c\xe6\x85\xba\xe6\x86\x8e"
+    "\xe6\x86\xb2\xe6\x86\xa4\xe6\x86\xaf\xe6\x87\x9e\xe6\x87\xb2\xe6\x87\xb6\xe6\x88\x90\xe6"
+    "\x88\x9b\xe6\x89\x9d\xe6\x8a\xb1\xe6\x8b\x94\xe6\x8d\x90\xf0\xa2\xac\x8c\xe6\x8c\xbd\xe6"
+    "\x8b\xbc\xe6\x8d\xa8\xe6\x8e\x83\xe6\x8f\xa4\xf0\xa2\xaf\xb1\xe6\x90\xa2\xe6\x8f\x85\xe6"
+    "\x8e\xa9\xe3\xa8\xae\xe6\x91\xa9\xe6\x91\xbe\xe6\x92\x9d\xe6\x91\xb7\xe3\xa9\xac\xe6\x95"
+    "\x8f\xe6\x95\xac\xf0\xa3\x80\x8a\xe6\x97\xa3\xe6\x9b\xb8\xe6\x99\x89\xe3\xac\x99\xe6\x9a"
+    "\x91\xe3\xac\x88\xe3\xab\xa4\xe5\x86\x92\xe5\x86\x95\xe6\x9c\x80\xe6\x9a\x9c\xe8\x82\xad"
+    "\xe4\x8f\x99\xe6\x9c\x97\xe6\x9c\x9b\xe6\x9c\xa1\xe6\x9d\x9e\xe6\x9d\x93\xf0\xa3\x8f\x83"
+    "\xe3\xad\x89\xe6\x9f\xba\xe6\x9e\x85\xe6\xa1\x92\xe6\xa2\x85\xf0\xa3\x91\xad\xe6\xa2\x8e"
+    "\xe6\xa0\x9f\xe6\xa4\x94\xe3\xae\x9d\xe6\xa5\x82\xe6\xa6\xa3\xe6\xa7\xaa\xe6\xaa\xa8\xf0"
+    "\xa3\x9a\xa3\xe6\xab\x9b\xe3\xb0\x98\xe6\xac\xa1\xf0\xa3\xa2\xa7\xe6\xad\x94\xe3\xb1\x8e"
+    "\xe6\xad\xb2\xe6\xae\x9f\xe6\xae\xba\xe6\xae\xbb\xf0\xa3\xaa\x8d\xf0\xa1\xb4\x8b\xf0\xa3"
+    "\xab\xba\xe6\xb1\x8e\xf0\xa3\xb2\xbc\xe6\xb2\xbf\xe6\xb3\x8d\xe6\xb1\xa7\xe6\xb4\x96\xe6"
+    "\xb4\xbe\xe6\xb5\xb7\xe6\xb5\x81\xe6\xb5\xa9\xe6\xb5\xb8\xe6\xb6\x85\xf0\xa3\xb4\x9e\xe6"
+    "\xb4\xb4\xe6\xb8\xaf\xe6\xb9\xae\xe3\xb4\xb3\xe6\xbb\x8b\xe6\xbb\x87\xf0\xa3\xbb\x91\xe6"
+    "\xb7\xb9\xe6\xbd\xae\xf0\xa3\xbd\x9e\xf0\xa3\xbe\x8e\xe6\xbf\x86\xe7\x80\xb9\xe7\x80\x9e"
+    "\xe7\x80\x9b\xe3\xb6\x96\xe7\x81\x8a\xe7\x81\xbd\xe7\x81\xb7\xe7\x82\xad\xf0\xa0\x94\xa5"
+    "\xe7\x85\x85\xf0\xa4\x89\xa3\xe7\x86\x9c\xf0\xa4\x8e\xab\xe7\x88\xa8\xe7\x88\xb5\xe7\x89"
+    "\x90\xf0\xa4\x98\x88\xe7\x8a\x80\xe7\x8a\x95\xf0\xa4\x9c\xb5\xf0\xa4\xa0\x94\xe7\x8d\xba"
+    "\xe7\x8e\x8b\xe3\xba\xac\xe7\x8e\xa5\xe3\xba\xb8\xe3\xba\xb8\xe7\x91\x87\xe7\x91\x9c\xe7"
+    "\x91\xb1\xe7\x92\x85\xe7\x93\x8a\xe3\xbc\x9b\xe7\x94\xa4\xf0\xa4\xb0\xb6\xe7\x94\xbe\xf0"
+    "\xa4\xb2\x92\xe7\x95\xb0\xf0\xa2\x86\x9f\xe7\x98\x90\xf0\xa4\xbe\xa1\xf0\xa4\xbe\xb8\xf0"
+    "\xa5\x81\x84\xe3\xbf\xbc\xe4\x80\x88\xe7\x9b\xb4\xf0\xa5\x83\xb3\xf0\xa5\x83\xb2\xf0\xa5"
+    "\x84\x99\xf0\xa5\x84\xb3\xe7\x9c\x9e\xe7\x9c\x9f\xe7\x9c\x9f\xe7\x9d\x8a\xe4\x80\xb9\xe7"
+    "\x9e\x8b\xe4\x81\x86\xe4\x82\x96\xf0\xa5\x90\x9d\xe7\xa1\x8e\xe7\xa2\x8c\xe7\xa3\x8c\xe4"
+    "\x83\xa3\xf0\xa5\x98\xa6\xe7\xa5\x96\xf0\xa5\x9a\x9a\xf0\xa5\x9b\x85\xe7\xa6\x8f\xe7\xa7"
+    "\xab\xe4\x84\xaf\xe7\xa9\x80\xe7\xa9\x8a\xe7\xa9\x8f\xf0\xa5\xa5\xbc\xf0\xa5\xaa\xa7\xf0"
+    "\xa5\xaa\xa7\xe7\xab\xae\xe4\x88\x82\xf0\xa5\xae\xab\xe7\xaf\x86\xe7\xaf\x89\xe4\x88\xa7"
+    "\xf0\xa5\xb2\x80\xe7\xb3\x92\xe4\x8a\xa0\xe7\xb3\xa8\xe7\xb3\xa3\xe7\xb4\x80\xf0\xa5\xbe"
+    "\x86\xe7\xb5\xa3\xe4\x8c\x81\xe7\xb7\x87\xe7\xb8\x82\xe7\xb9\x85\xe4\x8c\xb4\xf0\xa6\x88"
+    "\xa8\xf0\xa6\x89\x87\xe4\x8d\x99\xf0\xa6\x8b\x99\xe7\xbd\xba\xf0\xa6\x8c\xbe\xe7\xbe\x95"
+    "\xe7\xbf\xba\xe8\x80\x85\xf0\xa6\x93\x9a\xf0\xa6\x94\xa3\xe8\x81\xa0\xf0\xa6\x96\xa8\xe8"
+    "\x81\xb0\xf0\xa3\x8d\x9f\xe4\x8f\x95\xe8\x82\xb2\xe8\x84\x83\xe4\x90\x8b\xe8\x84\xbe\xe5"
+    "\xaa\xb5\xf0\xa6\x9e\xa7\xf0\xa6\x9e\xb5\xf0\xa3\x8e\x93\xf0\xa3\x8e\x9c\xe8\x88\x81\xe8"
+    "\x88\x84\xe8\xbe\x9e\xe4\x91\xab\xe8\x8a\x91\xe8\x8a\x8b\xe8\x8a\x9d\xe5\x8a\xb3\xe8\x8a"
+    "\xb1\xe8\x8a\xb3\xe8\x8a\xbd\xe8\x8b\xa6\xf0\xa6\xac\xbc\xe8\x8b\xa5\xe8\x8c\x9d\xe8\x8d"
+    "\xa3\xe8\x8e\xad\xe8\x8c\xa3\xe8\x8e\xbd\xe8\x8f\xa7\xe8\x91\x97\xe8\x8d\x93\xe8\x8f\x8a"
+    "\xe8\x8f\x8c\xe8\x8f\x9c\xf0\xa6\xb0\xb6\xf0\xa6\xb5\xab\xf0\xa6\xb3\x95\xe4\x94\xab\xe8"
+    "\x93\xb1\xe8\x93\xb3\xe8\x94\x96\xf0\xa7\x8f\x8a\xe8\x95\xa4\xf0\xa6\xbc\xac\xe4\x95\x9d"
+    "\xe4\x95\xa1\xf0\xa6\xbe\xb1\xf0\xa7\x83\x92\xe4\x95\xab\xe8\x99\x90\xe8\x99\x9c\xe8\x99"
+    "\xa7\xe8\x99\xa9\xe8\x9a\xa9\xe8\x9a\x88\xe8\x9c\x8e\xe8\x9b\xa2\xe8\x9d\xb9\xe8\x9c\xa8"
+    "\xe8\x9d\xab\xe8\x9e\x86\xe4\x97\x97\xe8\x9f\xa1\xe8\xa0\x81\xe4\x97\xb9\xe8\xa1\xa0\xe8"
+    "\xa1\xa3\xf0\xa7\x99\xa7\xe8\xa3\x97\xe8\xa3\x9e\xe4\x98\xb5\xe8\xa3\xba\xe3\x92\xbb\xf0"
+    "\xa7\xa2\xae\xf0\xa7\xa5\xa6\xe4\x9a\xbe\xe4\x9b\x87\xe8\xaa\xa0\xe8\xab\xad\xe8\xae\x8a"
+    "\xe8\xb1\x95\xf0\xa7\xb2\xa8\xe8\xb2\xab\xe8\xb3\x81\xe8\xb4\x9b\xe8\xb5\xb7\xf0\xa7\xbc"
+    "\xaf\xf0\xa0\xa0\x84\xe8\xb7\x8b\xe8\xb6\xbc\xe8\xb7\xb0\xf0\xa0\xa3\x9e\xe8\xbb\x94\xe8"
+    "\xbc\xb8\xf0\xa8\x97\x92\xf0\xa8\x97\xad\xe9\x82\x94\xe9\x83\xb1\xe9\x84\x91\xf0\xa8\x9c"
+    "\xae\xe9\x84\x9b\xe9\x88\xb8\xe9\x8b\x97\xe9\x8b\x98\xe9\x89\xbc\xe9\x8f\xb9\xe9\x90\x95"
+    "\xf0\xa8\xaf\xba\xe9\x96\x8b\xe4\xa6\x95\xe9\x96\xb7\xf0\xa8\xb5\xb7\xe4\xa7\xa6\xe9\x9b"
+    "\x83\xe5\xb6\xb2\xe9\x9c\xa3\xf0\xa9\x85\x85\xf0\xa9\x88\x9a\xe4\xa9\xae\xe4\xa9\xb6\xe9"
+    "\x9f\xa0\xf0\xa9\x90\x8a\xe4\xaa\xb2\xf0\xa9\x92\x96\xe9\xa0\x8b\xe9\xa0\x8b\xe9\xa0\xa9"
+    "\xf0\xa9\x96\xb6\xe9\xa3\xa2\xe4\xac\xb3\xe9\xa4\xa9\xe9\xa6\xa7\xe9\xa7\x82\xe9\xa7\xbe"
+    "\xe4\xaf\x8e\xf0\xa9\xac\xb0\xe9\xac\x92\xe9\xb1\x80\xe9\xb3\xbd\xe4\xb3\x8e\xe4\xb3\xad"
+    "\xe9\xb5\xa7\xf0\xaa\x83\x8e\xe4\xb3\xb8\xf0\xaa\x84\x85\xf0\xaa\x88\x8e\xf0\xaa\x8a\x91"
+    "\xe9\xba\xbb\xe4\xb5\x96\xe9\xbb\xb9\xe9\xbb\xbe\xe9\xbc\x85\xe9\xbc\x8f\xe9\xbc\x96\xe9"
+    "\xbc\xbb\xf0\xaa\x98\x80";
+
+// {code point, offset in kNfkcText, length}
+const unsigned kNfkc[][3] = {
+    {0xAA, 0, 1}, {0xB5, 1, 2}, {0xBA, 3, 1}, {0x132, 4, 2}, {0x133, 6, 2}, {0x13F, 8, 3},
+    {0x140, 11, 3}, {0x149, 14, 3}, {0x17F, 17, 1}, {0x1C4, 18, 3}, {0x1C5, 21, 3},
+    {0x1C6, 24, 3}, {0x1C7, 27, 2}, {0x1C8, 29, 2}, {0x1C9, 31, 2}, {0x1CA, 33, 2},
+    {0x1CB, 35, 2}, {0x1CC, 37, 2}, {0x1F1, 39, 2}, {0x1F2, 41, 2}, {0x1F3, 43, 2},
+    {0x2B0, 45, 1}, {0x2B1, 46, 2}, {0x2B2, 48, 1}, {0x2B3, 49, 1}, {0x2B4, 50, 2},
+    {0x2B5, 52, 2}, {0x2B6, 54, 2}, {0x2B7, 56, 1}, {0x2B8, 57, 1}, {0x2E0, 58, 2},
+    {0x2E1, 60, 1}, {0x2E2, 61, 1}, {0x2E3, 62, 1}, {0x2E4, 63, 2}, {0x340, 65, 2},
+    {0x341, 67, 2}, {0x343, 69, 2}, {0x344, 71, 4}, {0x374, 75, 2}, {0x387, 77, 2},
+    {0x3D0, 79, 2}, {0x3D1, 81, 2}, {0x3D2, 83, 2}, {0x3D3, 85, 2}, {0x3D4, 87, 2},
+    {0x3D5, 89, 2}, {0x3D6, 91, 2}, {0x3F0, 93, 2}, {0x3F1, 95, 2}, {0x3F2, 97, 2},
+    {0x3F4, 99, 2}, {0x3F5, 101, 2}, {0x3F9, 103, 2}, {0x587, 105, 4}, {0x675, 109, 4},
+    {0x676, 113, 4}, {0x677, 117, 4}, {0x678, 121, 4}, {0x958, 125, 6}, {0x959, 131, 6},
+    {0x95A, 137, 6}, {0x95B, 143, 6}, {0x95C, 149, 6}, {0x95D, 155, 6}, {0x95E, 161, 6},
+    {0x95F, 167, 6}, {0x9DC, 173, 6}, {0x9DD, 179, 6}, {0x9DF, 185, 6}, {0xA33, 191, 6},
+    {0xA36, 197, 6}, {0xA59, 203, 6}, {0xA5A, 209, 6}, {0xA5B, 215, 6}, {0xA5E, 221, 6},
+    {0xB5C, 227, 6}, {0xB5D, 233, 6}, {0xE33, 239, 6}, {0xEB3, 245, 6}, {0xEDC, 251, 6},
+    {0xEDD, 257, 6}, {0xF43, 263, 6}, {0xF4D, 269, 6}, {0xF52, 275, 6}, {0xF57, 281, 6},
+    {0xF5C, 287, 6}, {0xF69, 293, 6}, {0xF73, 299, 6}, {0xF75, 305, 6}, {0xF76, 311, 6},
+    {0xF77, 317, 9}, {0xF78, 326, 6}, {0xF79, 332, 9}, {0xF81, 341, 6}, {0xF93, 347, 6},
+    {0xF9D, 353, 6}, {0xFA2, 359, 6}, {0xFA7, 365, 6}, {0xFAC, 371, 6}, {0xFB9, 377, 6},
+    {0x10FC, 383, 3}, {0x1D2C, 386, 1}, {0x1D2D, 387, 2}, {0x1D2E, 389, 1}, {0x1D30, 390, 1},
+    {0x1D31, 391, 1}, {0x1D32, 392, 2}, {0x1D33, 394, 1}, {0x1D34, 395, 1}, {0x1D35, 396, 1},
+    {0x1D36, 397, 1}, {0x1D37, 398, 1}, {0x1D38, 399, 1}, {0x1D39, 400, 1}, {0x1D3A, 401, 1},
+    {0x1D3C, 402, 1}, {0x1D3D, 403, 2}, {0x1D3E, 405, 1}, {0x1D3F, 406, 1}, {0x1D40, 407, 1},
+    {0x1D41, 408, 1}, {0x1D42, 409, 1}, {0x1D43, 410, 1}, {0x1D44, 411, 2}, {0x1D45, 413, 2},
+    {0x1D46, 415, 3}, {0x1D47, 418, 1}, {0x1D48, 419, 1}, {0x1D49, 420, 1}, {0x1D4A, 421, 2},
+    {0x1D4B, 423, 2}, {0x1D4C, 425, 2}, {0x1D4D, 427, 1}, {0x1D4F, 428, 1}, {0x1D50, 429, 1},
+    {0x1D51, 430, 2}, {0x1D52, 432, 1}, {0x1D53, 433, 2}, {0x1D54, 435, 3}, {0x1D55, 438, 3},
+    {0x1D56, 441, 1}, {0x1D57, 442, 1}, {0x1D58, 443, 1}, {0x1D59, 444, 3}, {0x1D5A, 447, 2},
+    {0x1D5B, 449, 1}, {0x1D5C, 450, 3}, {0x1D5D, 453, 2}, {0x1D5E, 455, 2}, {0x1D5F, 457, 2},
+    {0x1D60, 459, 2}, {0x1D61, 461, 2}, {0x1D62, 463, 1}, {0x1D63, 464, 1}, {0x1D64, 465, 1},
+    {0x1D65, 466, 1}, {0x1D66, 467, 2}, {0x1D67, 469, 2}, {0x1D68, 471, 2}, {0x1D69, 473, 2},
+    {0x1D6A, 475, 2}, {0x1D78, 477, 2}, {0x1D9B, 479, 2}, {0x1D9C, 481, 1}, {0x1D9D, 482, 2},
+    {0x1D9E, 484, 2}, {0x1D9F, 486, 2}, {0x1DA0, 488, 1}, {0x1DA1, 489, 2}, {0x1DA2, 491, 2},
+    {0x1DA3, 493, 2}, {0x1DA4, 495, 2}, {0x1DA5, 497, 2}, {0x1DA6, 499, 2}, {0x1DA7, 501, 3},
+    {0x1DA8, 504, 2}, {0x1DA9, 506, 2}, {0x1DAA, 508, 3}, {0x1DAB, 511, 2}, {0x1DAC, 513, 2},
+    {0x1DAD, 515, 2}, {0x1DAE, 517, 2}, {0x1DAF, 519, 2}, {0x1DB0, 521, 2}, {0x1DB1, 523, 2},
+    {0x1DB2, 525, 2}, {0x1DB3, 527, 2}, {0x1DB4, 529, 2}, {0x1DB5, 531, 2}, {0x1DB6, 533, 2},
+    {0x1DB7, 535, 2}, {0x1DB8, 537, 3}, {0x1DB9, 540, 2}, {0x1DBA, 542, 2}, {0x1DBB, 544, 1},
+    {0x1DBC, 545, 2}, {0x1DBD, 547, 2}, {0x1DBE, 549, 2}, {0x1DBF, 551, 2}, {0x1E9A, 553, 3},
+    {0x1E9B, 556, 3}, {0x1F71, 559, 2}, {0x1F73, 561, 2}, {0x1F75, 563, 2}, {0x1F77, 565, 2},
+    {0x1F79, 567, 2}, {0x1F7B, 569, 2}, {0x1F7D, 571, 2}, {0x1FBB, 573, 2}, {0x1FBE, 575, 2},
+    {0x1FC9, 577, 2}, {0x1FCB, 579, 2}, {0x1FD3, 581, 2}, {0x1FDB, 583, 2}, {0x1FE3, 585, 2},
+    {0x1FEB, 587, 2}, {0x1FF9, 589, 2}, {0x1FFB, 591, 2}, {0x2071, 593, 1}, {0x207F, 594, 1},
+    {0x2090, 595, 1}, {0x2091, 596, 1}, {0x2092, 597, 1}, {0x2093, 598, 1}, {0x2094, 599, 2},
+    {0x2095, 601, 1}, {0x2096, 602, 1}, {0x2097, 603, 1}, {0x2098, 604, 1}, {0x2099, 605, 1},
+    {0x209A, 606, 1}, {0x209B, 607, 1}, {0x209C, 608, 1}, {0x2102, 609, 1}, {0x2107, 610, 2},
+    {0x210A, 612, 1}, {0x210B, 613, 1}, {0x210C, 614, 1}, {0x210D, 615, 1}, {0x210E, 616, 1},
+    {0x210F, 617, 2}, {0x2110, 619, 1}, {0x2111, 620, 1}, {0x2112, 621, 1}, {0x2113, 622, 1},
+    {0x2115, 623, 1}, {0x2119, 624, 1}, {0x211A, 625, 1}, {0x211B, 626, 1}, {0x211C, 627, 1},
+    {0x211D, 628, 1}, {0x2124, 629, 1}, {0x2126, 630, 2}, {0x2128, 632, 1}, {0x212A, 633, 1},
+    {0x212B, 634, 2}, {0x212C, 636, 1}, {0x212D, 637, 1}, {0x212F, 638, 1}, {0x2130, 639, 1},
+    {0x2131, 640, 1}, {0x2133, 641, 1}, {0x2134, 642, 1}, {0x2135, 643, 2}, {0x2136, 645, 2},
+    {0x2137, 647, 2}, {0x2138, 649, 2}, {0x2139, 651, 1}, {0x213C, 652, 2}, {0x213D, 654, 2},
+    {0x213E, 656, 2}, {0x213F, 658, 2}, {0x2145, 660, 1}, {0x2146, 661, 1}, {0x2147, 662, 1},
+    {0x2148, 663, 1}, {0x2149, 664, 1}, {0x2160, 665, 1}, {0x2161, 666, 2}, {0x2162, 668, 3},
+    {0x2163, 671, 2}, {0x2164, 673, 1}, {0x2165, 674, 2}, {0x2166, 676, 3}, {0x2167, 679, 4},
+    {0x2168, 683, 2}, {0x2169, 685, 1}, {0x216A, 686, 2}, {0x216B, 688, 3}, {0x216C, 691, 1},
+    {0x216D, 692, 1}, {0x216E, 693, 1}, {0x216F, 694, 1}, {0x2170, 695, 1}, {0x2171, 696, 2},
+    {0x2172, 698, 3}, {0x2173, 701, 2}, {0x2174, 703, 1}, {0x2175, 704, 2}, {0x2176, 706, 3},
+    {0x2177, 709, 4}, {0x2178, 713, 2}, {0x2179, 715, 1}, {0x217A, 716, 2}, {0x217B, 718, 3},
+    {0x217C, 721, 1}, {0x217D, 722, 1}, {0x217E, 723, 1}, {0x217F, 724, 1}, {0x2C7C, 725, 1},
+    {0x2C7D, 726, 1}, {0x2D6F, 727, 3}, {0x3038, 730, 3}, {0x3039, 733, 3}, {0x303A, 736, 3},
+    {0x309F, 739, 6}, {0x30FF, 745, 6}, {0x3131, 751, 3}, {0x3132, 754, 3}, {0x3133, 757, 3},
+    {0x3134, 760, 3}, {0x3135, 763, 3}, {0x3136, 766, 3}, {0x3137, 769, 3}, {0x3138, 772, 3},
+    {0x3139, 775, 3}, {0x313A, 778, 3}, {0x313B, 781, 3}, {0x313C, 784, 3}, {0x313D, 787, 3},
+    {0x313E, 790, 3}, {0x313F, 793, 3}, {0x3140, 796, 3}, {0x3141, 799, 3}, {0x3142, 802, 3},
+    {0x3143, 805, 3}, {0x3144, 808, 3}, {0x3145, 811, 3}, {0x3146, 814, 3}, {0x3147, 817, 3},
+    {0x3148, 820, 3}, {0x3149, 823, 3}, {0x314A, 826, 3}, {0x314B, 829, 3}, {0x314C, 832, 3},
+    {0x314D, 835, 3}, {0x314E, 838, 3}, {0x314F, 841, 3}, {0x3150, 844, 3}, {0x3151, 847, 3},
+    {0x3152, 850, 3}, {0x3153, 853, 3}, {0x3154, 856, 3}, {0x3155, 859, 3}, {0x3156, 862, 3},
+    {0x3157, 865, 3}, {0x3158, 868, 3}, {0x3159, 871, 3}, {0x315A, 874, 3}, {0x315B, 877, 3},
+    {0x315C, 880, 3}, {0x315D, 883, 3}, {0x315E, 886, 3}, {0x315F, 889, 3}, {0x3160, 892, 3},
+    {0x3161, 895, 3}, {0x3162, 898, 3}, {0x3163, 901, 3}, {0x3164, 904, 3}, {0x3165, 907, 3},
+    {0x3166, 910, 3}, {0x3167, 913, 3}, {0x3168, 916, 3}, {0x3169, 919, 3}, {0x316A, 922, 3},
+    {0x316B, 925, 3}, {0x316C, 928, 3}, {0x316D, 931, 3}, {0x316E, 934, 3}, {0x316F, 937, 3},
+    {0x3170, 940, 3}, {0x3171, 943, 3}, {0x3172, 946, 3}, {0x3173, 949, 3}, {0x3174, 952, 3},
+    {0x3175, 955, 3}, {0x3176, 958, 3}, {0x3177, 961, 3}, {0x3178, 964, 3}, {0x3179, 967, 3},
+    {0x317A, 970, 3}, {0x317B, 973, 3}, {0x317C, 976, 3}, {0x317D, 979, 3}, {0x317E, 982, 3},
+    {0x317F, 985, 3}, {0x3180, 988, 3}, {0x3181, 991, 3}, {0x3182, 994, 3}, {0x3183, 997, 3},
+    {0x3184, 1000, 3}, {0x3185, 1003, 3}, {0x3186, 1006, 3}, {0x3187, 1009, 3},
+    {0x3188, 1012, 3}, {0x3189, 1015, 3}, {0x318A, 1018, 3}, {0x318B, 1021, 3},
+    {0x318C, 1024, 3}, {0x318D, 1027, 3}, {0x318E, 1030, 3}, {0xA69C, 1033, 2},
+    {0xA69D, 1035, 2}, {0xA770, 1037, 3}, {0xA7F2, 1040, 1}, {0xA7F3, 1041, 1},
+    {0xA7F4, 1042, 1}, {0xA7F8, 1043, 2}, {0xA7F9, 1045, 2}, {0xAB5C, 1047, 3},
+    {0xAB5D, 1050, 3}, {0xAB5E, 1053, 2}, {0xAB5F, 1055, 3}, {0xAB69, 1058, 2},
+    {0xF900, 1060, 3}, {0xF901, 1063, 3}, {0xF902, 1066, 3}, {0xF903, 1069, 3},
+    {0xF904, 1072, 3}, {0xF905, 1075, 3}, {0xF906, 1078, 3}, {0xF907, 1081, 3},
+    {0xF908, 1084, 3}, {0xF909, 1087, 3}, {0xF90A, 1090, 3}, {0xF90B, 1093, 3},
+    {0xF90C, 1096, 3}, {0xF90D, 1099, 3}, {0xF90E, 1102, 3}, {0xF90F, 1105, 3},
+    {0xF910, 1108, 3}, {0xF911, 1111, 3}, {0xF912, 1114, 3}, {0xF913, 1117, 3},
+    {0xF914, 1120, 3}, {0xF915, 1123, 3}, {0xF916, 1126, 3}, {0xF917, 1129, 3},
+    {0xF918, 1132, 3}, {0xF919, 1135, 3}, {0xF91A, 1138, 3}, {0xF91B, 1141, 3},
+    {0xF91C, 1144, 3}, {0xF91D, 1147, 3}, {0xF91E, 1150, 3}, {0xF91F, 1153, 3},
+    {0xF920, 1156, 3}, {0xF921, 1159, 3}, {0xF922, 1162, 3}, {0xF923, 1165, 3},
+    {0xF924, 1168, 3}, {0xF925, 1171, 3}, {0xF926, 1174, 3}, {0xF927, 1177, 3},
+    {0xF928, 1180, 3}, {0xF929, 1183, 3}, {0xF92A, 1186, 3}, {0xF92B, 1189, 3},
+    {0xF92C, 1192, 3}, {0xF92D, 1195, 3}, {0xF92E, 1198, 3}, {0xF92F, 1201, 3},
+    {0xF930, 1204, 3}, {0xF931, 1207, 3}, {0xF932, 1210, 3}, {0xF933, 1213, 3},
+    {0xF934, 1216, 3}, {0xF935, 1219, 3}, {0xF936, 1222, 3}, {0xF937, 1225, 3},
+    {0xF938, 1228, 3}, {0xF939, 1231, 3}, {0xF93A, 1234, 3}, {0xF93B, 1237, 3},
+    {0xF93C, 1240, 3}, {0xF93D, 1243, 3}, {0xF93E, 1246, 3}, {0xF93F, 1249, 3},
+    {0xF940, 1252, 3}, {0xF941, 1255, 3}, {0xF942, 1258, 3}, {0xF943, 1261, 3},
+    {0xF944, 1264, 3}, {0xF945, 1267, 3}, {0xF946, 1270, 3}, {0xF947, 1273, 3},
+    {0xF948, 1276, 3}, {0xF949, 1279, 3}, {0xF94A, 1282, 3}, {0xF94B, 1285, 3},
+    {0xF94C, 1288, 3}, {0xF94D, 1291, 3}, {0xF94E, 1294, 3}, {0xF94F, 1297, 3},
+    {0xF950, 1300, 3}, {0xF951, 1303, 3}, {0xF952, 1306, 3}, {0xF953, 1309, 3},
+    {0xF954, 1312, 3}, {0xF955, 1315, 3}, {0xF956, 1318, 3}, {0xF957, 1321, 3},
+    {0xF958, 1324, 3}, {0xF959, 1327, 3}, {0xF95A, 1330, 3}, {0xF95B, 1333, 3},
+    {0xF95C, 1336, 3}, {0xF95D, 1339, 3}, {0xF95E, 1342, 3}, {0xF95F, 1345, 3},
+    {0xF960, 1348, 3}, {0xF961, 1351, 3}, {0xF962, 1354, 3}, {0xF963, 1357, 3},
+    {0xF964, 1360, 3}, {0xF965, 1363, 3}, {0xF966, 1366, 3}, {0xF967, 1369, 3},
+    {0xF968, 1372, 3}, {0xF969, 1375, 3}, {0xF96A, 1378, 3}, {0xF96B, 1381, 3},
+    {0xF96C, 1384, 3}, {0xF96D, 1387, 3}, {0xF96E, 1390, 3}, {0xF96F, 1393, 3},
+    {0xF970, 1396, 3}, {0xF971, 1399, 3}, {0xF972, 1402, 3}, {0xF973, 1405, 3},
+    {0xF974, 1408, 3}, {0xF975, 1411, 3}, {0xF976, 1414, 3}, {0xF977, 1417, 3},
+    {0xF978, 1420, 3}, {0xF979, 1423, 3}, {0xF97A, 1426, 3}, {0xF97B, 1429, 3},
+    {0xF97C, 1432, 3}, {0xF97D, 1435, 3}, {0xF97E, 1438, 3}, {0xF97F, 1441, 3},
+    {0xF980, 1444, 3}, {0xF981, 1447, 3}, {0xF982, 1450, 3}, {0xF983, 1453, 3},
+    {0xF984, 1456, 3}, {0xF985, 1459, 3}, {0xF986, 1462, 3}, {0xF987, 1465, 3},
+    {0xF988, 1468, 3}, {0xF989, 1471, 3}, {0xF98A, 1474, 3}, {0xF98B, 1477, 3},
+    {0xF98C, 1480, 3}, {0xF98D, 1483, 3}, {0xF98E, 1486, 3}, {0xF98F, 1489, 3},
+    {0xF990, 1492, 3}, {0xF991, 1495, 3}, {0xF992, 1498, 3}, {0xF993, 1501, 3},
+    {0xF994, 1504, 3}, {0xF995, 1507, 3}, {0xF996, 1510, 3}, {0xF997, 1513, 3},
+    {0xF998, 1516, 3}, {0xF999, 1519, 3}, {0xF99A, 1522, 3}, {0xF99B, 1525, 3},
+    {0xF99C, 1528, 3}, {0xF99D, 1531, 3}, {0xF99E, 1534, 3}, {0xF99F, 1537, 3},
+    {0xF9A0, 1540, 3}, {0xF9A1, 1543, 3}, {0xF9A2, 1546, 3}, {0xF9A3, 1549, 3},
+    {0xF9A4, 1552, 3}, {0xF9A5, 1555, 3}, {0xF9A6, 1558, 3}, {0xF9A7, 1561, 3},
+    {0xF9A8, 1564, 3}, {0xF9A9, 1567, 3}, {0xF9AA, 1570, 3}, {0xF9AB, 1573, 3},
+    {0xF9AC, 1576, 3}, {0xF9AD, 1579, 3}, {0xF9AE, 1582, 3}, {0xF9AF, 1585, 3},
+    {0xF9B0, 1588, 3}, {0xF9B1, 1591, 3}, {0xF9B2, 1594, 3}, {0xF9B3, 1597, 3},
+    {0xF9B4, 1600, 3}, {0xF9B5, 1603, 3}, {0xF9B6, 1606, 3}, {0xF9B7, 1609, 3},
+    {0xF9B8, 1612, 3}, {0xF9B9, 1615, 3}, {0xF9BA, 1618, 3}, {0xF9BB, 1621, 3},
+    {0xF9BC, 1624, 3}, {0xF9BD, 1627, 3}, {0xF9BE, 1630, 3}, {0xF9BF, 1633, 3},
+    {0xF9C0, 1636, 3}, {0xF9C1, 1639, 3}, {0xF9C2, 1642, 3}, {0xF9C3, 1645, 3},
+    {0xF9C4, 1648, 3}, {0xF9C5, 1651, 3}, {0xF9C6, 1654, 3}, {0xF9C7, 1657, 3},
+    {0xF9C8, 1660, 3}, {0xF9C9, 1663, 3}, {0xF9CA, 1666, 3}, {0xF9CB, 1669, 3},
+    {0xF9CC, 1672, 3}, {0xF9CD, 1675, 3}, {0xF9CE, 1678, 3}, {0xF9CF, 1681, 3},
+    {0xF9D0, 1684, 3}, {0xF9D1, 1687, 3}, {0xF9D2, 1690, 3}, {0xF9D3, 1693, 3},
+    {0xF9D4, 1696, 3}, {0xF9D5, 1699, 3}, {0xF9D6, 1702, 3}, {0xF9D7, 1705, 3},
+    {0xF9D8, 1708, 3}, {0xF9D9, 1711, 3}, {0xF9DA, 1714, 3}, {0xF9DB, 1717, 3},
+    {0xF9DC, 1720, 3}, {0xF9DD, 1723, 3}, {0xF9DE, 1726, 3}, {0xF9DF, 1729, 3},
+    {0xF9E0, 1732, 3}, {0xF9E1, 1735, 3}, {0xF9E2, 1738, 3}, {0xF9E3, 1741, 3},
+    {0xF9E4, 1744, 3}, {0xF9E5, 1747, 3}, {0xF9E6, 1750, 3}, {0xF9E7, 1753, 3},
+    {0xF9E8, 1756, 3}, {0xF9E9, 1759, 3}, {0xF9EA, 1762, 3}, {0xF9EB, 1765, 3},
+    {0xF9EC, 1768, 3}, {0xF9ED, 1771, 3}, {0xF9EE, 1774, 3}, {0xF9EF, 1777, 3},
+    {0xF9F0, 1780, 3}, {0xF9F1, 1783, 3}, {0xF9F2, 1786, 3}, {0xF9F3, 1789, 3},
+    {0xF9F4, 1792, 3}, {0xF9F5, 1795, 3}, {0xF9F6, 1798, 3}, {0xF9F7, 1801, 3},
+    {0xF9F8, 1804, 3}, {0xF9F9, 1807, 3}, {0xF9FA, 1810, 3}, {0xF9FB, 1813, 3},
+    {0xF9FC, 1816, 3}, {0xF9FD, 1819, 3}, {0xF9FE, 1822, 3}, {0xF9FF, 1825, 3},
+    {0xFA00, 1828, 3}, {0xFA01, 1831, 3}, {0xFA02, 1834, 3}, {0xFA03, 1837, 3},
+    {0xFA04, 1840, 3}, {0xFA05, 1843, 3}, {0xFA06, 1846, 3}, {0xFA07, 1849, 3},
+    {0xFA08, 1852, 3}, {0xFA09, 1855, 3}, {0xFA0A, 1858, 3}, {0xFA0B, 1861, 3},
+    {0xFA0C, 1864, 3}, {0xFA0D, 1867, 3}, {0xFA10, 1870, 3}, {0xFA12, 1873, 3},
+    {0xFA15, 1876, 3}, {0xFA16, 1879, 3}, {0xFA17, 1882, 3}, {0xFA18, 1885, 3},
+    {0xFA19, 1888, 3}, {0xFA1A, 1891, 3}, {0xFA1B, 1894, 3}, {0xFA1C, 1897, 3},
+    {0xFA1D, 1900, 3}, {0xFA1E, 1903, 3}, {0xFA20, 1906, 3}, {0xFA22, 1909, 3},
+    {0xFA25, 1912, 3}, {0xFA26, 1915, 3}, {0xFA2A, 1918, 3}, {0xFA2B, 1921, 3},
+    {0xFA2C, 1924, 3}, {0xFA2D, 1927, 3}, {0xFA2E, 1930, 3}, {0xFA2F, 1933, 3},
+    {0xFA30, 1936, 3}, {0xFA31, 1939, 3}, {0xFA32, 1942, 3}, {0xFA33, 1945, 3},
+    {0xFA34, 1948, 3}, {0xFA35, 1951, 3}, {0xFA36, 1954, 3}, {0xFA37, 1957, 3},
+    {0xFA38, 1960, 3}, {0xFA39, 1963, 3}, {0xFA3A, 1966, 3}, {0xFA3B, 1969, 3},
+    {0xFA3C, 1972, 3}, {0xFA3D, 1975, 3}, {0xFA3E, 1978, 3}, {0xFA3F, 1981, 3},
+    {0xFA40, 1984, 3}, {0xFA41, 1987, 3}, {0xFA42, 1990, 3}, {0xFA43, 1993, 3},
+    {0xFA44, 1996, 3}, {0xFA45, 1999, 3}, {0xFA46, 2002, 3}, {0xFA47, 2005, 3},
+    {0xFA48, 2008, 3}, {0xFA49, 2011, 3}, {0xFA4A, 2014, 3}, {0xFA4B, 2017, 3},
+    {0xFA4C, 2020, 3}, {0xFA4D, 2023, 3}, {0xFA4E, 2026, 3}, {0xFA4F, 2029, 3},
+    {0xFA50, 2032, 3}, {0xFA51, 2035, 3}, {0xFA52, 2038, 3}, {0xFA53, 2041, 3},
+    {0xFA54, 2044, 3}, {0xFA55, 2047, 3}, {0xFA56, 2050, 3}, {0xFA57, 2053, 3},
+    {0xFA58, 2056, 3}, {0xFA59, 2059, 3}, {0xFA5A, 2062, 3}, {0xFA5B, 2065, 3},
+    {0xFA5C, 2068, 3}, {0xFA5D, 2071, 3}, {0xFA5E, 2074, 3}, {0xFA5F, 2077, 3},
+    {0xFA60, 2080, 3}, {0xFA61, 2083, 3}, {0xFA62, 2086, 3}, {0xFA63, 2089, 3},
+    {0xFA64, 2092, 3}, {0xFA65, 2095, 3}, {0xFA66, 2098, 3}, {0xFA67, 2101, 3},
+    {0xFA68, 2104, 3}, {0xFA69, 2107, 3}, {0xFA6A, 2110, 3}, {0xFA6B, 2113, 3},
+    {0xFA6C, 2116, 4}, {0xFA6D, 2120, 3}, {0xFA70, 2123, 3}, {0xFA71, 2126, 3},
+    {0xFA72, 2129, 3}, {0xFA73, 2132, 3}, {0xFA74, 2135, 3}, {0xFA75, 2138, 3},
+    {0xFA76, 2141, 3}, {0xFA77, 2144, 3}, {0xFA78, 2147, 3}, {0xFA79, 2150, 3},
+    {0xFA7A, 2153, 3}, {0xFA7B, 2156, 3}, {0xFA7C, 2159, 3}, {0xFA7D, 2162, 3},
+    {0xFA7E, 2165, 3}, {0xFA7F, 2168, 3}, {0xFA80, 2171, 3}, {0xFA81, 2174, 3},
+    {0xFA82, 2177, 3}, {0xFA83, 2180, 3}, {0xFA84, 2183, 3}, {0xFA85, 2186, 3},
+    {0xFA86, 2189, 3}, {0xFA87, 2192, 3}, {0xFA88, 2195, 3}, {0xFA89, 2198, 3},
+    {0xFA8A, 2201, 3}, {0xFA8B, 2204, 3}, {0xFA8C, 2207, 3}, {0xFA8D, 2210, 3},
+    {0xFA8E, 2213, 3}, {0xFA8F, 2216, 3}, {0xFA90, 2219, 3}, {0xFA91, 2222, 3},
+    {0xFA92, 2225, 3}, {0xFA93, 2228, 3}, {0xFA94, 2231, 3}, {0xFA95, 2234, 3},
+    {0xFA96, 2237, 3}, {0xFA97, 2240, 3}, {0xFA98, 2243, 3}, {0xFA99, 2246, 3},
+    {0xFA9A, 2249, 3}, {0xFA9B, 2252, 3}, {0xFA9C, 2255, 3}, {0xFA9D, 2258, 3},
+    {0xFA9E, 2261, 3}, {0xFA9F, 2264, 3}, {0xFAA0, 2267, 3}, {0xFAA1, 2270, 3},
+    {0xFAA2, 2273, 3}, {0xFAA3, 2276, 3}, {0xFAA4, 2279, 3}, {0xFAA5, 2282, 3},
+    {0xFAA6, 2285, 3}, {0xFAA7, 2288, 3}, {0xFAA8, 2291, 3}, {0xFAA9, 2294, 3},
+    {0xFAAA, 2297, 3}, {0xFAAB, 2300, 3}, {0xFAAC, 2303, 3}, {0xFAAD, 2306, 3},
+    {0xFAAE, 2309, 3}, {0xFAAF, 2312, 3}, {0xFAB0, 2315, 3}, {0xFAB1, 2318, 3},
+    {0xFAB2, 2321, 3}, {0xFAB3, 2324, 3}, {0xFAB4, 2327, 3}, {0xFAB5, 2330, 3},
+    {0xFAB6, 2333, 3}, {0xFAB7, 2336, 3}, {0xFAB8, 2339, 3}, {0xFAB9, 2342, 3},
+    {0xFABA, 2345, 3}, {0xFABB, 2348, 3}, {0xFABC, 2351, 3}, {0xFABD, 2354, 3},
+    {0xFABE, 2357, 3}, {0xFABF, 2360, 3}, {0xFAC0, 2363, 3}, {0xFAC1, 2366, 3},
+    {0xFAC2, 2369, 3}, {0xFAC3, 2372, 3}, {0xFAC4, 2375, 3}, {0xFAC5, 2378, 3},
+    {0xFAC6, 2381, 3}, {0xFAC7, 2384, 3}, {0xFAC8, 2387, 3}, {0xFAC9, 2390, 3},
+    {0xFACA, 2393, 3}, {0xFACB, 2396, 3}, {0xFACC, 2399, 3}, {0xFACD, 2402, 3},
+    {0xFACE, 2405, 3}, {0xFACF, 2408, 4}, {0xFAD0, 2412, 4}, {0xFAD1, 2416, 4},
+    {0xFAD2, 2420, 3}, {0xFAD3, 2423, 3}, {0xFAD4, 2426, 3}, {0xFAD5, 2429, 4},
+    {0xFAD6, 2433, 4}, {0xFAD7, 2437, 4}, {0xFAD8, 2441, 3}, {0xFAD9, 2444, 3},
+    {0xFB00, 2447, 2}, {0xFB01, 2449, 2}, {0xFB02, 2451, 2}, {0xFB03, 2453, 3},
+    {0xFB04, 2456, 3}, {0xFB05, 2459, 2}, {0xFB06, 2461, 2}, {0xFB13, 2463, 4},
+    {0xFB14, 2467, 4}, {0xFB15, 2471, 4}, {0xFB16, 2475, 4}, {0xFB17, 2479, 4},
+    {0xFB1D, 2483, 4}, {0xFB1F, 2487, 4}, {0xFB20, 2491, 2}, {0xFB21, 2493, 2},
+    {0xFB22, 2495, 2}, {0xFB23, 2497, 2}, {0xFB24, 2499, 2}, {0xFB25, 2501, 2},
+    {0xFB26, 2503, 2}, {0xFB27, 2505, 2}, {0xFB28, 2507, 2}, {0xFB2A, 2509, 4},
+    {0xFB2B, 2513, 4}, {0xFB2C, 2517, 6}, {0xFB2D, 2523, 6}, {0xFB2E, 2529, 4},
+    {0xFB2F, 2533, 4}, {0xFB30, 2537, 4}, {0xFB31, 2541, 4}, {0xFB32, 2545, 4},
+    {0xFB33, 2549, 4}, {0xFB34, 2553, 4}, {0xFB35, 2557, 4}, {0xFB36, 2561, 4},
+    {0xFB38, 2565, 4}, {0xFB39, 2569, 4}, {0xFB3A, 2573, 4}, {0xFB3B, 2577, 4},
+    {0xFB3C, 2581, 4}, {0xFB3E, 2585, 4}, {0xFB40, 2589, 4}, {0xFB41, 2593, 4},
+    {0xFB43, 2597, 4}, {0xFB44, 2601, 4}, {0xFB46, 2605, 4}, {0xFB47, 2609, 4},
+    {0xFB48, 2613, 4}, {0xFB49, 2617, 4}, {0xFB4A, 2621, 4}, {0xFB4B, 2625, 4},
+    {0xFB4C, 2629, 4}, {0xFB4D, 2633, 4}, {0xFB4E, 2637, 4}, {0xFB4F, 2641, 4},
+    {0xFB50, 2645, 2}, {0xFB51, 2647, 2}, {0xFB52, 2649, 2}, {0xFB53, 2651, 2},
+    {0xFB54, 2653, 2}, {0xFB55, 2655, 2}, {0xFB56, 2657, 2}, {0xFB57, 2659, 2},
+    {0xFB58, 2661, 2}, {0xFB59, 2663, 2}, {0xFB5A, 2665, 2}, {0xFB5B, 2667, 2},
+    {0xFB5C, 2669, 2}, {0xFB5D, 2671, 2}, {0xFB5E, 2673, 2}, {0xFB5F, 2675, 2},
+    {0xFB60, 2677, 2}, {0xFB61, 2679, 2}, {0xFB62, 2681, 2}, {0xFB63, 2683, 2},
+    {0xFB64, 2685, 2}, {0xFB65, 2687, 2}, {0xFB66, 2689, 2}, {0xFB67, 2691, 2},
+    {0xFB68, 2693, 2}, {0xFB69, 2695, 2}, {0xFB6A, 2697, 2}, {0xFB6B, 2699, 2},
+    {0xFB6C, 2701, 2}, {0xFB6D, 2703, 2}, {0xFB6E, 2705, 2}, {0xFB6F, 2707, 2},
+    {0xFB70, 2709, 2}, {0xFB71, 2711, 2}, {0xFB72, 2713, 2}, {0xFB73, 2715, 2},
+    {0xFB74, 2717, 2}, {0xFB75, 2719, 2}, {0xFB76, 2721, 2}, {0xFB77, 2723, 2},
+    {0xFB78, 2725, 2}, {0xFB79, 2727, 2}, {0xFB7A, 2729, 2}, {0xFB7B, 2731, 2},
+    {0xFB7C, 2733, 2}, {0xFB7D, 2735, 2}, {0xFB7E, 2737, 2}, {0xFB7F, 2739, 2},
+    {0xFB80, 2741, 2}, {0xFB81, 2743, 2}, {0xFB82, 2745, 2}, {0xFB83, 2747, 2},
+    {0xFB84, 2749, 2}, {0xFB85, 2751, 2}, {0xFB86, 2753, 2}, {0xFB87, 2755, 2},
+    {0xFB88, 2757, 2}, {0xFB89, 2759, 2}, {0xFB8A, 2761, 2}, {0xFB8B, 2763, 2},
+    {0xFB8C, 2765, 2}, {0xFB8D, 2767, 2}, {0xFB8E, 2769, 2}, {0xFB8F, 2771, 2},
+    {0xFB90, 2773, 2}, {0xFB91, 2775, 2}, {0xFB92, 2777, 2}, {0xFB93, 2779, 2},
+    {0xFB94, 2781, 2}, {0xFB95, 2783, 2}, {0xFB96, 2785, 2}, {0xFB97, 2787, 2},
+    {0xFB98, 2789, 2}, {0xFB99, 2791, 2}, {0xFB9A, 2793, 2}, {0xFB9B, 2795, 2},
+    {0xFB9C, 2797, 2}, {0xFB9D, 2799, 2}, {0xFB9E, 2801, 2}, {0xFB9F, 2803, 2},
+    {0xFBA0, 2805, 2}, {0xFBA1, 2807, 2}, {0xFBA2, 2809, 2}, {0xFBA3, 2811, 2},
+    {0xFBA4, 2813, 2}, {0xFBA5, 2815, 2}, {0xFBA6, 2817, 2}, {0xFBA7, 2819, 2},
+    {0xFBA8, 2821, 2}, {0xFBA9, 2823, 2}, {0xFBAA, 2825, 2}, {0xFBAB, 2827, 2},
+    {0xFBAC, 2829, 2}, {0xFBAD, 2831, 2}, {0xFBAE, 2833, 2}, {0xFBAF, 2835, 2},
+    {0xFBB0, 2837, 2}, {0xFBB1, 2839, 2}, {0xFBD3, 2841, 2}, {0xFBD4, 2843, 2},
+    {0xFBD5, 2845, 2}, {0xFBD6, 2847, 2}, {0xFBD7, 2849, 2}, {0xFBD8, 2851, 2},
+    {0xFBD9, 2853, 2}, {0xFBDA, 2855, 2}, {0xFBDB, 2857, 2}, {0xFBDC, 2859, 2},
+    {0xFBDD, 2861, 4}, {0xFBDE, 2865, 2}, {0xFBDF, 2867, 2}, {0xFBE0, 2869, 2},
+    {0xFBE1, 2871, 2}, {0xFBE2, 2873, 2}, {0xFBE3, 2875, 2}, {0xFBE4, 2877, 2},
+    {0xFBE5, 2879, 2}, {0xFBE6, 2881, 2}, {0xFBE7, 2883, 2}, {0xFBE8, 2885, 2},
+    {0xFBE9, 2887, 2}, {0xFBEA, 2889, 4}, {0xFBEB, 2893, 4}, {0xFBEC, 2897, 4},
+    {0xFBED, 2901, 4}, {0xFBEE, 2905, 4}, {0xFBEF, 2909, 4}, {0xFBF0, 2913, 4},
+    {0xFBF1, 2917, 4}, {0xFBF2, 2921, 4}, {0xFBF3, 2925, 4}, {0xFBF4, 2929, 4},
+    {0xFBF5, 2933, 4}, {0xFBF6, 2937, 4}, {0xFBF7, 2941, 4}, {0xFBF8, 2945, 4},
+    {0xFBF9, 2949, 4}, {0xFBFA, 2953, 4}, {0xFBFB, 2957, 4}, {0xFBFC, 2961, 2},
+    {0xFBFD, 2963, 2}, {0xFBFE, 2965, 2}, {0xFBFF, 2967, 2}, {0xFC00, 2969, 4},
+    {0xFC01, 2973, 4}, {0xFC02, 2977, 4}, {0xFC03, 2981, 4}, {0xFC04, 2985, 4},
+    {0xFC05, 2989, 4}, {0xFC06, 2993, 4}, {0xFC07, 2997, 4}, {0xFC08, 3001, 4},
+    {0xFC09, 3005, 4}, {0xFC0A, 3009, 4}, {0xFC0B, 3013, 4}, {0xFC0C, 3017, 4},
+    {0xFC0D, 3021, 4}, {0xFC0E, 3025, 4}, {0xFC0F, 3029, 4}, {0xFC10, 3033, 4},
+    {0xFC11, 3037, 4}, {0xFC12, 3041, 4}, {0xFC13, 3045, 4}, {0xFC14, 3049, 4},
+    {0xFC15, 3053, 4}, {0xFC16, 3057, 4}, {0xFC17, 3061, 4}, {0xFC18, 3065, 4},
+    {0xFC19, 3069, 4}, {0xFC1A, 3073, 4}, {0xFC1B, 3077, 4}, {0xFC1C, 3081, 4},
+    {0xFC1D, 3085, 4}, {0xFC1E, 3089, 4}, {0xFC1F, 3093, 4}, {0xFC20, 3097, 4},
+    {0xFC21, 3101, 4}, {0xFC22, 3105, 4}, {0xFC23, 3109, 4}, {0xFC24, 3113, 4},
+    {0xFC25, 3117, 4}, {0xFC26, 3121, 4}, {0xFC27, 3125, 4}, {0xFC28, 3129, 4},
+    {0xFC29, 3133, 4}, {0xFC2A, 3137, 4}, {0xFC2B, 3141, 4}, {0xFC2C, 3145, 4},
+    {0xFC2D, 3149, 4}, {0xFC2E, 3153, 4}, {0xFC2F, 3157, 4}, {0xFC30, 3161, 4},
+    {0xFC31, 3165, 4}, {0xFC32, 3169, 4}, {0xFC33, 3173, 4}, {0xFC34, 3177, 4},
+    {0xFC35, 3181, 4}, {0xFC36, 3185, 4}, {0xFC37, 3189, 4}, {0xFC38, 3193, 4},
+    {0xFC39, 3197, 4}, {0xFC3A, 3201, 4}, {0xFC3B, 3205, 4}, {0xFC3C, 3209, 4},
+    {0xFC3D, 3213, 4}, {0xFC3E, 3217, 4}, {0xFC3F, 3221, 4}, {0xFC40, 3225, 4},
+    {0xFC41, 3229, 4}, {0xFC42, 3233, 4}, {0xFC43, 3237, 4}, {0xFC44, 3241, 4},
+    {0xFC45, 3245, 4}, {0xFC46, 3249, 4}, {0xFC47, 3253, 4}, {0xFC48, 3257, 4},
+    {0xFC49, 3261, 4}, {0xFC4A, 3265, 4}, {0xFC4B, 3269, 4}, {0xFC4C, 3273, 4},
+    {0xFC4D, 3277, 4}, {0xFC4E, 3281, 4}, {0xFC4F, 3285, 4}, {0xFC50, 3289, 4},
+    {0xFC51, 3293, 4}, {0xFC52, 3297, 4}, {0xFC53, 3301, 4}, {0xFC54, 3305, 4},
+    {0xFC55, 3309, 4}, {0xFC56, 3313, 4}, {0xFC57, 3317, 4}, {0xFC58, 3321, 4},
+    {0xFC59, 3325, 4}, {0xFC5A, 3329, 4}, {0xFC5B, 3333, 4}, {0xFC5C, 3337, 4},
+    {0xFC5D, 3341, 4}, {0xFC64, 3345, 4}, {0xFC65, 3349, 4}, {0xFC66, 3353, 4},
+    {0xFC67, 3357, 4}, {0xFC68, 3361, 4}, {0xFC69, 3365, 4}, {0xFC6A, 3369, 4},
+    {0xFC6B, 3373, 4}, {0xFC6C, 3377, 4}, {0xFC6D, 3381, 4}, {0xFC6E, 3385, 4},
+    {0xFC6F, 3389, 4}, {0xFC70, 3393, 4}, {0xFC71, 3397, 4}, {0xFC72, 3401, 4},
+    {0xFC73, 3405, 4}, {0xFC74, 3409, 4}, {0xFC75, 3413, 4}, {0xFC76, 3417, 4},
+    {0xFC77, 3421, 4}, {0xFC78, 3425, 4}, {0xFC79, 3429, 4}, {0xFC7A, 3433, 4},
+    {0xFC7B, 3437, 4}, {0xFC7C, 3441, 4}, {0xFC7D, 3445, 4}, {0xFC7E, 3449, 4},
+    {0xFC7F, 3453, 4}, {0xFC80, 3457, 4}, {0xFC81, 3461, 4}, {0xFC82, 3465, 4},
+    {0xFC83, 3469, 4}, {0xFC84, 3473, 4}, {0xFC85, 3477, 4}, {0xFC86, 3481, 4},
+    {0xFC87, 3485, 4}, {0xFC88, 3489, 4}, {0xFC89, 3493, 4}, {0xFC8A, 3497, 4},
+    {0xFC8B, 3501, 4}, {0xFC8C, 3505, 4}, {0xFC8D, 3509, 4}, {0xFC8E, 3513, 4},
+    {0xFC8F, 3517, 4}, {0xFC90, 3521, 4}, {0xFC91, 3525, 4}, {0xFC92, 3529, 4},
+    {0xFC93, 3533, 4}, {0xFC94, 3537, 4}, {0xFC95, 3541, 4}, {0xFC96, 3545, 4},
+    {0xFC97, 3549, 4}, {0xFC98, 3553, 4}, {0xFC99, 3557, 4}, {0xFC9A, 3561, 4},
+    {0xFC9B, 3565, 4}, {0xFC9C, 3569, 4}, {0xFC9D, 3573, 4}, {0xFC9E, 3577, 4},
+    {0xFC9F, 3581, 4}, {0xFCA0, 3585, 4}, {0xFCA1, 3589, 4}, {0xFCA2, 3593, 4},
+    {0xFCA3, 3597, 4}, {0xFCA4, 3601, 4}, {0xFCA5, 3605, 4}, {0xFCA6, 3609, 4},
+    {0xFCA7, 3613, 4}, {0xFCA8, 3617, 4}, {0xFCA9, 3621, 4}, {0xFCAA, 3625, 4},
+    {0xFCAB, 3629, 4}, {0xFCAC, 3633, 4}, {0xFCAD, 3637, 4}, {0xFCAE, 3641, 4},
+    {0xFCAF, 3645, 4}, {0xFCB0, 3649, 4}, {0xFCB1, 3653, 4}, {0xFCB2, 3657, 4},
+    {0xFCB3, 3661, 4}, {0xFCB4, 3665, 4}, {0xFCB5, 3669, 4}, {0xFCB6, 3673, 4},
+    {0xFCB7, 3677, 4}, {0xFCB8, 3681, 4}, {0xFCB9, 3685, 4}, {0xFCBA, 3689, 4},
+    {0xFCBB, 3693, 4}, {0xFCBC, 3697, 4}, {0xFCBD, 3701, 4}, {0xFCBE, 3705, 4},
+    {0xFCBF, 3709, 4}, {0xFCC0, 3713, 4}, {0xFCC1, 3717, 4}, {0xFCC2, 3721, 4},
+    {0xFCC3, 3725, 4}, {0xFCC4, 3729, 4}, {0xFCC5, 3733, 4}, {0xFCC6, 3737, 4},
+    {0xFCC7, 3741, 4}, {0xFCC8, 3745, 4}, {0xFCC9, 3749, 4}, {0xFCCA, 3753, 4},
+    {0xFCCB, 3757, 4}, {0xFCCC, 3761, 4}, {0xFCCD, 3765, 4}, {0xFCCE, 3769, 4},
+    {0xFCCF, 3773, 4}, {0xFCD0, 3777, 4}, {0xFCD1, 3781, 4}, {0xFCD2, 3785, 4},
+    {0xFCD3, 3789, 4}, {0xFCD4, 3793, 4}, {0xFCD5, 3797, 4}, {0xFCD6, 3801, 4},
+    {0xFCD7, 3805, 4}, {0xFCD8, 3809, 4}, {0xFCD9, 3813, 4}, {0xFCDA, 3817, 4},
+    {0xFCDB, 3821, 4}, {0xFCDC, 3825, 4}, {0xFCDD, 3829, 4}, {0xFCDE, 3833, 4},
+    {0xFCDF, 3837, 4}, {0xFCE0, 3841, 4}, {0xFCE1, 3845, 4}, {0xFCE2, 3849, 4},
+    {0xFCE3, 3853, 4}, {0xFCE4, 3857, 4}, {0xFCE5, 3861, 4}, {0xFCE6, 3865, 4},
+    {0xFCE7, 3869, 4}, {0xFCE8, 3873, 4}, {0xFCE9, 3877, 4}, {0xFCEA, 3881, 4},
+    {0xFCEB, 3885, 4}, {0xFCEC, 3889, 4}, {0xFCED, 3893, 4}, {0xFCEE, 3897, 4},
+    {0xFCEF, 3901, 4}, {0xFCF0, 3905, 4}, {0xFCF1, 3909, 4}, {0xFCF2, 3913, 6},
+    {0xFCF3, 3919, 6}, {0xFCF4, 3925, 6}, {0xFCF5, 3931, 4}, {0xFCF6, 3935, 4},
+    {0xFCF7, 3939, 4}, {0xFCF8, 3943, 4}, {0xFCF9, 3947, 4}, {0xFCFA, 3951, 4},
+    {0xFCFB, 3955, 4}, {0xFCFC, 3959, 4}, {0xFCFD, 3963, 4}, {0xFCFE, 3967, 4},
+    {0xFCFF, 3971, 4}, {0xFD00, 3975, 4}, {0xFD01, 3979, 4}, {0xFD02, 3983, 4},
+    {0xFD03, 3987, 4}, {0xFD04, 3991, 4}, {0xFD05, 3995, 4}, {0xFD06, 3999, 4},
+    {0xFD07, 4003, 4}, {0xFD08, 4007, 4}, {0xFD09, 4011, 4}, {0xFD0A, 4015, 4},
+    {0xFD0B, 4019, 4}, {0xFD0C, 4023, 4}, {0xFD0D, 4027, 4}, {0xFD0E, 4031, 4},
+    {0xFD0F, 4035, 4}, {0xFD10, 4039, 4}, {0xFD11, 4043, 4}, {0xFD12, 4047, 4},
+    {0xFD13, 4051, 4}, {0xFD14, 4055, 4}, {0xFD15, 4059, 4}, {0xFD16, 4063, 4},
+    {0xFD17, 4067, 4}, {0xFD18, 4071, 4}, {0xFD19, 4075, 4}, {0xFD1A, 4079, 4},
+    {0xFD1B, 4083, 4}, {0xFD1C, 4087, 4}, {0xFD1D, 4091, 4}, {0xFD1E, 4095, 4},
+    {0xFD1F, 4099, 4}, {0xFD20, 4103, 4}, {0xFD21, 4107, 4}, {0xFD22, 4111, 4},
+    {0xFD23, 4115, 4}, {0xFD24, 4119, 4}, {0xFD25, 4123, 4}, {0xFD26, 4127, 4},
+    {0xFD27, 4131, 4}, {0xFD28, 4135, 4}, {0xFD29, 4139, 4}, {0xFD2A, 4143, 4},
+    {0xFD2B, 4147, 4}, {0xFD2C, 4151, 4}, {0xFD2D, 4155, 4}, {0xFD2E, 4159, 4},
+    {0xFD2F, 4163, 4}, {0xFD30, 4167, 4}, {0xFD31, 4171, 4}, {0xFD32, 4175, 4},
+    {0xFD33, 4179, 4}, {0xFD34, 4183, 4}, {0xFD35, 4187, 4}, {0xFD36, 4191, 4},
+    {0xFD37, 4195, 4}, {0xFD38, 4199, 4}, {0xFD39, 4203, 4}, {0xFD3A, 4207, 4},
+    {0xFD3B, 4211, 4}, {0xFD3C, 4215, 4}, {0xFD3D, 4219, 4}, {0xFD50, 4223, 6},
+    {0xFD51, 4229, 6}, {0xFD52, 4235, 6}, {0xFD53, 4241, 6}, {0xFD54, 4247, 6},
+    {0xFD55, 4253, 6}, {0xFD56, 4259, 6}, {0xFD57, 4265, 6}, {0xFD58, 4271, 6},
+    {0xFD59, 4277, 6}, {0xFD5A, 4283, 6}, {0xFD5B, 4289, 6}, {0xFD5C, 4295, 6},
+    {0xFD5D, 4301, 6}, {0xFD5E, 4307, 6}, {0xFD5F, 4313, 6}, {0xFD60, 4319, 6},
+    {0xFD61, 4325, 6}, {0xFD62, 4331, 6}, {0xFD63, 4337, 6}, {0xFD64, 4343, 6},
+    {0xFD65, 4349, 6}, {0xFD66, 4355, 6}, {0xFD67, 4361, 6}, {0xFD68, 4367, 6},
+    {0xFD69, 4373, 6}, {0xFD6A, 4379, 6}, {0xFD6B, 4385, 6}, {0xFD6C, 4391, 6},
+    {0xFD6D, 4397, 6}, {0xFD6E, 4403, 6}, {0xFD6F, 4409, 6}, {0xFD70, 4415, 6},
+    {0xFD71, 4421, 6}, {0xFD72, 4427, 6}, {0xFD73, 4433, 6}, {0xFD74, 4439, 6},
+    {0xFD75, 4445, 6}, {0xFD76, 4451, 6}, {0xFD77, 4457, 6}, {0xFD78, 4463, 6},
+    {0xFD79, 4469, 6}, {0xFD7A, 4475, 6}, {0xFD7B, 4481, 6}, {0xFD7C, 4487, 6},
+    {0xFD7D, 4493, 6}, {0xFD7E, 4499, 6}, {0xFD7F, 4505, 6}, {0xFD80, 4511, 6},
+    {0xFD81, 4517, 6}, {0xFD82, 4523, 6}, {0xFD83, 4529, 6}, {0xFD84, 4535, 6},
+    {0xFD85, 4541, 6}, {0xFD86, 4547, 6}, {0xFD87, 4553, 6}, {0xFD88, 4559, 6},
+    {0xFD89, 4565, 6}, {0xFD8A, 4571, 6}, {0xFD8B, 4577, 6}, {0xFD8C, 4583, 6},
+    {0xFD8D, 4589, 6}, {0xFD8E, 4595, 6}, {0xFD8F, 4601, 6}, {0xFD92, 4607, 6},
+    {0xFD93, 4613, 6}, {0xFD94, 4619, 6}, {0xFD95, 4625, 6}, {0xFD96, 4631, 6},
+    {0xFD97, 4637, 6}, {0xFD98, 4643, 6}, {0xFD99, 4649, 6}, {0xFD9A, 4655, 6},
+    {0xFD9B, 4661, 6}, {0xFD9C, 4667, 6}, {0xFD9D, 4673, 6}, {0xFD9E, 4679, 6},
+    {0xFD9F, 4685, 6}, {0xFDA0, 4691, 6}, {0xFDA1, 4697, 6}, {0xFDA2, 4703, 6},
+    {0xFDA3, 4709, 6}, {0xFDA4, 4715, 6}, {0xFDA5, 4721, 6}, {0xFDA6, 4727, 6},
+    {0xFDA7, 4733, 6}, {0xFDA8, 4739, 6}, {0xFDA9, 4745, 6}, {0xFDAA, 4751, 6},
+    {0xFDAB, 4757, 6}, {0xFDAC, 4763, 6}, {0xFDAD, 4769, 6}, {0xFDAE, 4775, 6},
+    {0xFDAF, 4781, 6}, {0xFDB0, 4787, 6}, {0xFDB1, 4793, 6}, {0xFDB2, 4799, 6},
+    {0xFDB3, 4805, 6}, {0xFDB4, 4811, 6}, {0xFDB5, 4817, 6}, {0xFDB6, 4823, 6},
+    {0xFDB7, 4829, 6}, {0xFDB8, 4835, 6}, {0xFDB9, 4841, 6}, {0xFDBA, 4847, 6},
+    {0xFDBB, 4853, 6}, {0xFDBC, 4859, 6}, {0xFDBD, 4865, 6}, {0xFDBE, 4871, 6},
+    {0xFDBF, 4877, 6}, {0xFDC0, 4883, 6}, {0xFDC1, 4889, 6}, {0xFDC2, 4895, 6},
+    {0xFDC3, 4901, 6}, {0xFDC4, 4907, 6}, {0xFDC5, 4913, 6}, {0xFDC6, 4919, 6},
+    {0xFDC7, 4925, 6}, {0xFDF0, 4931, 6}, {0xFDF1, 4937, 6}, {0xFDF2, 4943, 8},
+    {0xFDF3, 4951, 8}, {0xFDF4, 4959, 8}, {0xFDF5, 4967, 8}, {0xFDF6, 4975, 8},
+    {0xFDF7, 4983, 8}, {0xFDF8, 4991, 8}, {0xFDF9, 4999, 6}, {0xFE33, 5005, 1},
+    {0xFE34, 5006, 1}, {0xFE4D, 5007, 1}, {0xFE4E, 5008, 1}, {0xFE4F, 5009, 1},
+    {0xFE71, 5010, 4}, {0xFE77, 5014, 4}, {0xFE79, 5018, 4}, {0xFE7B, 5022, 4},
+    {0xFE7D, 5026, 4}, {0xFE7F, 5030, 4}, {0xFE80, 5034, 2}, {0xFE81, 5036, 2},
+    {0xFE82, 5038, 2}, {0xFE83, 5040, 2}, {0xFE84, 5042, 2}, {0xFE85, 5044, 2},
+    {0xFE86, 5046, 2}, {0xFE87, 5048, 2}, {0xFE88, 5050, 2}, {0xFE89, 5052, 2},
+    {0xFE8A, 5054, 2}, {0xFE8B, 5056, 2}, {0xFE8C, 5058, 2}, {0xFE8D, 5060, 2},
+    {0xFE8E, 5062, 2}, {0xFE8F, 5064, 2}, {0xFE90, 5066, 2}, {0xFE91, 5068, 2},
+    {0xFE92, 5070, 2}, {0xFE93, 5072, 2}, {0xFE94, 5074, 2}, {0xFE95, 5076, 2},
+    {0xFE96, 5078, 2}, {0xFE97, 5080, 2}, {0xFE98, 5082, 2}, {0xFE99, 5084, 2},
+    {0xFE9A, 5086, 2}, {0xFE9B, 5088, 2}, {0xFE9C, 5090, 2}, {0xFE9D, 5092, 2},
+    {0xFE9E, 5094, 2}, {0xFE9F, 5096, 2}, {0xFEA0, 5098, 2}, {0xFEA1, 5100, 2},
+    {0xFEA2, 5102, 2}, {0xFEA3, 5104, 2}, {0xFEA4, 5106, 2}, {0xFEA5, 5108, 2},
+    {0xFEA6, 5110, 2}, {0xFEA7, 5112, 2}, {0xFEA8, 5114, 2}, {0xFEA9, 5116, 2},
+    {0xFEAA, 5118, 2}, {0xFEAB, 5120, 2}, {0xFEAC, 5122, 2}, {0xFEAD, 5124, 2},
+    {0xFEAE, 5126, 2}, {0xFEAF, 5128, 2}, {0xFEB0, 5130, 2}, {0xFEB1, 5132, 2},
+    {0xFEB2, 5134, 2}, {0xFEB3, 5136, 2}, {0xFEB4, 5138, 2}, {0xFEB5, 5140, 2},
+    {0xFEB6, 5142, 2}, {0xFEB7, 5144, 2}, {0xFEB8, 5146, 2}, {0xFEB9, 5148, 2},
+    {0xFEBA, 5150, 2}, {0xFEBB, 5152, 2}, {0xFEBC, 5154, 2}, {0xFEBD, 5156, 2},
+    {0xFEBE, 5158, 2}, {0xFEBF, 5160, 2}, {0xFEC0, 5162, 2}, {0xFEC1, 5164, 2},
+    {0xFEC2, 5166, 2}, {0xFEC3, 5168, 2}, {0xFEC4, 5170, 2}, {0xFEC5, 5172, 2},
+    {0xFEC6, 5174, 2}, {0xFEC7, 5176, 2}, {0xFEC8, 5178, 2}, {0xFEC9, 5180, 2},
+    {0xFECA, 5182, 2}, {0xFECB, 5184, 2}, {0xFECC, 5186, 2}, {0xFECD, 5188, 2},
+    {0xFECE, 5190, 2}, {0xFECF, 5192, 2}, {0xFED0, 5194, 2}, {0xFED1, 5196, 2},
+    {0xFED2, 5198, 2}, {0xFED3, 5200, 2}, {0xFED4, 5202, 2}, {0xFED5, 5204, 2},
+    {0xFED6, 5206, 2}, {0xFED7, 5208, 2}, {0xFED8, 5210, 2}, {0xFED9, 5212, 2},
+    {0xFEDA, 5214, 2}, {0xFEDB, 5216, 2}, {0xFEDC, 5218, 2}, {0xFEDD, 5220, 2},
+    {0xFEDE, 5222, 2}, {0xFEDF, 5224, 2}, {0xFEE0, 5226, 2}, {0xFEE1, 5228, 2},
+    {0xFEE2, 5230, 2}, {0xFEE3, 5232, 2}, {0xFEE4, 5234, 2}, {0xFEE5, 5236, 2},
+    {0xFEE6, 5238, 2}, {0xFEE7, 5240, 2}, {0xFEE8, 5242, 2}, {0xFEE9, 5244, 2},
+    {0xFEEA, 5246, 2}, {0xFEEB, 5248, 2}, {0xFEEC, 5250, 2}, {0xFEED, 5252, 2},
+    {0xFEEE, 5254, 2}, {0xFEEF, 5256, 2}, {0xFEF0, 5258, 2}, {0xFEF1, 5260, 2},
+    {0xFEF2, 5262, 2}, {0xFEF3, 5264, 2}, {0xFEF4, 5266, 2}, {0xFEF5, 5268, 4},
+    {0xFEF6, 5272, 4}, {0xFEF7, 5276, 4}, {0xFEF8, 5280, 4}, {0xFEF9, 5284, 4},
+    {0xFEFA, 5288, 4}, {0xFEFB, 5292, 4}, {0xFEFC, 5296, 4}, {0xFF10, 5300, 1},
+    {0xFF11, 5301, 1}, {0xFF12, 5302, 1}, {0xFF13, 5303, 1}, {0xFF14, 5304, 1},
+    {0xFF15, 5305, 1}, {0xFF16, 5306, 1}, {0xFF17, 5307, 1}, {0xFF18, 5308, 1},
+    {0xFF19, 5309, 1}, {0xFF21, 5310, 1}, {0xFF22, 5311, 1}, {0xFF23, 5312, 1},
+    {0xFF24, 5313, 1}, {0xFF25, 5314, 1}, {0xFF26, 5315, 1}, {0xFF27, 5316, 1},
+    {0xFF28, 5317, 1}, {0xFF29, 5318, 1}, {0xFF2A, 5319, 1}, {0xFF2B, 5320, 1},
+    {0xFF2C, 5321, 1}, {0xFF2D, 5322, 1}, {0xFF2E, 5323, 1}, {0xFF2F, 5324, 1},
+    {0xFF30, 5325, 1}, {0xFF31, 5326, 1}, {0xFF32, 5327, 1}, {0xFF33, 5328, 1},
+    {0xFF34, 5329, 1}, {0xFF35, 5330, 1}, {0xFF36, 5331, 1}, {0xFF37, 5332, 1},
+    {0xFF38, 5333, 1}, {0xFF39, 5334, 1}, {0xFF3A, 5335, 1}, {0xFF3F, 5336, 1},
+    {0xFF41, 5337, 1}, {0xFF42, 5338, 1}, {0xFF43, 5339, 1}, {0xFF44, 5340, 1},
+    {0xFF45, 5341, 1}, {0xFF46, 5342, 1}, {0xFF47, 5343, 1}, {0xFF48, 5344, 1},
+    {0xFF49, 5345, 1}, {0xFF4A, 5346, 1}, {0xFF4B, 5347, 1}, {0xFF4C, 5348, 1},
+    {0xFF4D, 5349, 1}, {0xFF4E, 5350, 1}, {0xFF4F, 5351, 1}, {0xFF50, 5352, 1},
+    {0xFF51, 5353, 1}, {0xFF52, 5354, 1}, {0xFF53, 5355, 1}, {0xFF54, 5356, 1},
+    {0xFF55, 5357, 1}, {0xFF56, 5358, 1}, {0xFF57, 5359, 1}, {0xFF58, 5360, 1},
+    {0xFF59, 5361, 1}, {0xFF5A, 5362, 1}, {0xFF66, 5363, 3}, {0xFF67, 5366, 3},
+    {0xFF68, 5369, 3}, {0xFF69, 5372, 3}, {0xFF6A, 5375, 3}, {0xFF6B, 5378, 3},
+    {0xFF6C, 5381, 3}, {0xFF6D, 5384, 3}, {0xFF6E, 5387, 3}, {0xFF6F, 5390, 3},
+    {0xFF70, 5393, 3}, {0xFF71, 5396, 3}, {0xFF72, 5399, 3}, {0xFF73, 5402, 3},
+    {0xFF74, 5405, 3}, {0xFF75, 5408, 3}, {0xFF76, 5411, 3}, {0xFF77, 5414, 3},
+    {0xFF78, 5417, 3}, {0xFF79, 5420, 3}, {0xFF7A, 5423, 3}, {0xFF7B, 5426, 3},
+    {0xFF7C, 5429, 3}, {0xFF7D, 5432, 3}, {0xFF7E, 5435, 3}, {0xFF7F, 5438, 3},
+    {0xFF80, 5441, 3}, {0xFF81, 5444, 3}, {0xFF82, 5447, 3}, {0xFF83, 5450, 3},
+    {0xFF84, 5453, 3}, {0xFF85, 5456, 3}, {0xFF86, 5459, 3}, {0xFF87, 5462, 3},
+    {0xFF88, 5465, 3}, {0xFF89, 5468, 3}, {0xFF8A, 5471, 3}, {0xFF8B, 5474, 3},
+    {0xFF8C, 5477, 3}, {0xFF8D, 5480, 3}, {0xFF8E, 5483, 3}, {0xFF8F, 5486, 3},
+    {0xFF90, 5489, 3}, {0xFF91, 5492, 3}, {0xFF92, 5495, 3}, {0xFF93, 5498, 3},
+    {0xFF94, 5501, 3}, {0xFF95, 5504, 3}, {0xFF96, 5507, 3}, {0xFF97, 5510, 3},
+    {0xFF98, 5513, 3}, {0xFF99, 5516, 3}, {0xFF9A, 5519, 3}, {0xFF9B, 5522, 3},
+    {0xFF9C, 5525, 3}, {0xFF9D, 5528, 3}, {0xFF9E, 5531, 3}, {0xFF9F, 5534, 3},
+    {0xFFA0, 5537, 3}, {0xFFA1, 5540, 3}, {0xFFA2, 5543, 3}, {0xFFA3, 5546, 3},
+    {0xFFA4, 5549, 3}, {0xFFA5, 5552, 3}, {0xFFA6, 5555, 3}, {0xFFA7, 5558, 3},
+    {0xFFA8, 5561, 3}, {0xFFA9, 5564, 3}, {0xFFAA, 5567, 3}, {0xFFAB, 5570, 3},
+    {0xFFAC, 5573, 3}, {0xFFAD, 5576, 3}, {0xFFAE, 5579, 3}, {0xFFAF, 5582, 3},
+    {0xFFB0, 5585, 3}, {0xFFB1, 5588, 3}, {0xFFB2, 5591, 3}, {0xFFB3, 5594, 3},
+    {0xFFB4, 5597, 3}, {0xFFB5, 5600, 3}, {0xFFB6, 5603, 3}, {0xFFB7, 5606, 3},
+    {0xFFB8, 5609, 3}, {0xFFB9, 5612, 3}, {0xFFBA, 5615, 3}, {0xFFBB, 5618, 3},
+    {0xFFBC, 5621, 3}, {0xFFBD, 5624, 3}, {0xFFBE, 5627, 3}, {0xFFC2, 5630, 3},
+    {0xFFC3, 5633, 3}, {0xFFC4, 5636, 3}, {0xFFC5, 5639, 3}, {0xFFC6, 5642, 3},
+    {0xFFC7, 5645, 3}, {0xFFCA, 5648, 3}, {0xFFCB, 5651, 3}, {0xFFCC, 5654, 3},
+    {0xFFCD, 5657, 3}, {0xFFCE, 5660, 3}, {0xFFCF, 5663, 3}, {0xFFD2, 5666, 3},
+    {0xFFD3, 5669, 3}, {0xFFD4, 5672, 3}, {0xFFD5, 5675, 3}, {0xFFD6, 5678, 3},
+    {0xFFD7, 5681, 3}, {0xFFDA, 5684, 3}, {0xFFDB, 5687, 3}, {0xFFDC, 5690, 3},
+    {0x10781, 5693, 2}, {0x10782, 5695, 2}, {0x10783, 5697, 2}, {0x10784, 5699, 2},
+    {0x10785, 5701, 2}, {0x10787, 5703, 2}, {0x10788, 5705, 3}, {0x10789, 5708, 2},
+    {0x1078A, 5710, 2}, {0x1078B, 5712, 2}, {0x1078C, 5714, 2}, {0x1078D, 5716, 3},
+    {0x1078E, 5719, 2}, {0x1078F, 5721, 2}, {0x10790, 5723, 2}, {0x10791, 5725, 2},
+    {0x10792, 5727, 2}, {0x10793, 5729, 2}, {0x10794, 5731, 2}, {0x10795, 5733, 2},
+    {0x10796, 5735, 2}, {0x10797, 5737, 2}, {0x10798, 5739, 2}, {0x10799, 5741, 2},
+    {0x1079A, 5743, 2}, {0x1079B, 5745, 2}, {0x1079C, 5747, 4}, {0x1079D, 5751, 3},
+    {0x1079E, 5754, 2}, {0x1079F, 5756, 4}, {0x107A0, 5760, 2}, {0x107A1, 5762, 4},
+    {0x107A2, 5766, 2}, {0x107A3, 5768, 2}, {0x107A4, 5770, 2}, {0x107A5, 5772, 1},
+    {0x107A6, 5773, 2}, {0x107A7, 5775, 4}, {0x107A8, 5779, 2}, {0x107A9, 5781, 2},
+    {0x107AA, 5783, 2}, {0x107AB, 5785, 2}, {0x107AC, 5787, 2}, {0x107AD, 5789, 3},
+    {0x107AE, 5792, 2}, {0x107AF, 5794, 2}, {0x107B0, 5796, 3}, {0x107B2, 5799, 2},
+    {0x107B3, 5801, 2}, {0x107B4, 5803, 2}, {0x107B5, 5805, 2}, {0x107B6, 5807, 2},
+    {0x107B7, 5809, 2}, {0x107B8, 5811, 2}, {0x107B9, 5813, 4}, {0x107BA, 5817, 4},
+    {0x1D400, 5821, 1}, {0x1D401, 5822, 1}, {0x1D402, 5823, 1}, {0x1D403, 5824, 1},
+    {0x1D404, 5825, 1}, {0x1D405, 5826, 1}, {0x1D406, 5827, 1}, {0x1D407, 5828, 1},
+    {0x1D408, 5829, 1}, {0x1D409, 5830, 1}, {0x1D40A, 5831, 1}, {0x1D40B, 5832, 1},
+    {0x1D40C, 5833, 1}, {0x1D40D, 5834, 1}, {0x1D40E, 5835, 1}, {0x1D40F, 5836, 1},
+    {0x1D410, 5837, 1}, {0x1D411, 5838, 1}, {0x1D412, 5839, 1}, {0x1D413, 5840, 1},
+    {0x1D414, 5841, 1}, {0x1D415, 5842, 1}, {0x1D416, 5843, 1}, {0x1D417, 5844, 1},
+    {0x1D418, 5845, 1}, {0x1D419, 5846, 1}, {0x1D41A, 5847, 1}, {0x1D41B, 5848, 1},
+    {0x1D41C, 5849, 1}, {0x1D41D, 5850, 1}, {0x1D41E, 5851, 1}, {0x1D41F, 5852, 1},
+    {0x1D420, 5853, 1}, {0x1D421, 5854, 1}, {0x1D422, 5855, 1}, {0x1D423, 5856, 1},
+    {0x1D424, 5857, 1}, {0x1D425, 5858, 1}, {0x1D426, 5859, 1}, {0x1D427, 5860, 1},
+    {0x1D428, 5861, 1}, {0x1D429, 5862, 1}, {0x1D42A, 5863, 1}, {0x1D42B, 5864, 1},
+    {0x1D42C, 5865, 1}, {0x1D42D, 5866, 1}, {0x1D42E, 5867, 1}, {0x1D42F, 5868, 1},
+    {0x1D430, 5869, 1}, {0x1D431, 5870, 1}, {0x1D432, 5871, 1}, {0x1D433, 5872, 1},
+    {0x1D434, 5873, 1}, {0x1D435, 5874, 1}, {0x1D436, 5875, 1}, {0x1D437, 5876, 1},
+    {0x1D438, 5877, 1}, {0x1D439, 5878, 1}, {0x1D43A, 5879, 1}, {0x1D43B, 5880, 1},
+    {0x1D43C, 5881, 1}, {0x1D43D, 5882, 1}, {0x1D43E, 5883, 1}, {0x1D43F, 5884, 1},
+    {0x1D440, 5885, 1}, {0x1D441, 5886, 1}, {0x1D442, 5887, 1}, {0x1D443, 5888, 1},
+    {0x1D444, 5889, 1}, {0x1D445, 5890, 1}, {0x1D446, 5891, 1}, {0x1D447, 5892, 1},
+    {0x1D448, 5893, 1}, {0x1D449, 5894, 1}, {0x1D44A, 5895, 1}, {0x1D44B, 5896, 1},
+    {0x1D44C, 5897, 1}, {0x1D44D, 5898, 1}, {0x1D44E, 5899, 1}, {0x1D44F, 5900, 1},
+    {0x1D450, 5901, 1}, {0x1D451, 5902, 1}, {0x1D452, 5903, 1}, {0x1D453, 5904, 1},
+    {0x1D454, 5905, 1}, {0x1D456, 5906, 1}, {0x1D457, 5907, 1}, {0x1D458, 5908, 1},
+    {0x1D459, 5909, 1}, {0x1D45A, 5910, 1}, {0x1D45B, 5911, 1}, {0x1D45C, 5912, 1},
+    {0x1D45D, 5913, 1}, {0x1D45E, 5914, 1}, {0x1D45F, 5915, 1}, {0x1D460, 5916, 1},
+    {0x1D461, 5917, 1}, {0x1D462, 5918, 1}, {0x1D463, 5919, 1}, {0x1D464, 5920, 1},
+    {0x1D465, 5921, 1}, {0x1D466, 5922, 1}, {0x1D467, 5923, 1}, {0x1D468, 5924, 1},
+    {0x1D469, 5925, 1}, {0x1D46A, 5926, 1}, {0x1D46B, 5927, 1}, {0x1D46C, 5928, 1},
+    {0x1D46D, 5929, 1}, {0x1D46E, 5930, 1}, {0x1D46F, 5931, 1}, {0x1D470, 5932, 1},
+    {0x1D471, 5933, 1}, {0x1D472, 5934, 1}, {0x1D473, 5935, 1}, {0x1D474, 5936, 1},
+    {0x1D475, 5937, 1}, {0x1D476, 5938, 1}, {0x1D477, 5939, 1}, {0x1D478, 5940, 1},
+    {0x1D479, 5941, 1}, {0x1D47A, 5942, 1}, {0x1D47B, 5943, 1}, {0x1D47C, 5944, 1},
+    {0x1D47D, 5945, 1}, {0x1D47E, 5946, 1}, {0x1D47F, 5947, 1}, {0x1D480, 5948, 1},
+    {0x1D481, 5949, 1}, {0x1D482, 5950, 1}, {0x1D483, 5951, 1}, {0x1D484, 5952, 1},
+    {0x1D485, 5953, 1}, {0x1D486, 5954, 1}, {0x1D487, 5955, 1}, {0x1D488, 5956, 1},
+    {0x1D489, 5957, 1}, {0x1D48A, 5958, 1}, {0x1D48B, 5959, 1}, {0x1D48C, 5960, 1},
+    {0x1D48D, 5961, 1}, {0x1D48E, 5962, 1}, {0x1D48F, 5963, 1}, {0x1D490, 5964, 1},
+    {0x1D491, 5965, 1}, {0x1D492, 5966, 1}, {0x1D493, 5967, 1}, {0x1D494, 5968, 1},
+    {0x1D495, 5969, 1}, {0x1D496, 5970, 1}, {0x1D497, 5971, 1}, {0x1D498, 5972, 1},
+    {0x1D499, 5973, 1}, {0x1D49A, 5974, 1}, {0x1D49B, 5975, 1}, {0x1D49C, 5976, 1},
+    {0x1D49E, 5977, 1}, {0x1D49F, 5978, 1}, {0x1D4A2, 5979, 1}, {0x1D4A5, 5980, 1},
+    {0x1D4A6, 5981, 1}, {0x1D4A9, 5982, 1}, {0x1D4AA, 5983, 1}, {0x1D4AB, 5984, 1},
+    {0x1D4AC, 5985, 1}, {0x1D4AE, 5986, 1}, {0x1D4AF, 5987, 1}, {0x1D4B0, 5988, 1},
+    {0x1D4B1, 5989, 1}, {0x1D4B2, 5990, 1}, {0x1D4B3, 5991, 1}, {0x1D4B4, 5992, 1},
+    {0x1D4B5, 5993, 1}, {0x1D4B6, 5994, 1}, {0x1D4B7, 5995, 1}, {0x1D4B8, 5996, 1},
+    {0x1D4B9, 5997, 1}, {0x1D4BB, 5998, 1}, {0x1D4BD, 5999, 1}, {0x1D4BE, 6000, 1},
+    {0x1D4BF, 6001, 1}, {0x1D4C0, 6002, 1}, {0x1D4C1, 6003, 1}, {0x1D4C2, 6004, 1},
+    {0x1D4C3, 6005, 1}, {0x1D4C5, 6006, 1}, {0x1D4C6, 6007, 1}, {0x1D4C7, 6008, 1},
+    {0x1D4C8, 6009, 1}, {0x1D4C9, 6010, 1}, {0x1D4CA, 6011, 1}, {0x1D4CB, 6012, 1},
+    {0x1D4CC, 6013, 1}, {0x1D4CD, 6014, 1}, {0x1D4CE, 6015, 1}, {0x1D4CF, 6016, 1},
+    {0x1D4D0, 6017, 1}, {0x1D4D1, 6018, 1}, {0x1D4D2, 6019, 1}, {0x1D4D3, 6020, 1},
+    {0x1D4D4, 6021, 1}, {0x1D4D5, 6022, 1}, {0x1D4D6, 6023, 1}, {0x1D4D7, 6024, 1},
+    {0x1D4D8, 6025, 1}, {0x1D4D9, 6026, 1}, {0x1D4DA, 6027, 1}, {0x1D4DB, 6028, 1},
+    {0x1D4DC, 6029, 1}, {0x1D4DD, 6030, 1}, {0x1D4DE, 6031, 1}, {0x1D4DF, 6032, 1},
+    {0x1D4E0, 6033, 1}, {0x1D4E1, 6034, 1}, {0x1D4E2, 6035, 1}, {0x1D4E3, 6036, 1},
+    {0x1D4E4, 6037, 1}, {0x1D4E5, 6038, 1}, {0x1D4E6, 6039, 1}, {0x1D4E7, 6040, 1},
+    {0x1D4E8, 6041, 1}, {0x1D4E9, 6042, 1}, {0x1D4EA, 6043, 1}, {0x1D4EB, 6044, 1},
+    {0x1D4EC, 6045, 1}, {0x1D4ED, 6046, 1}, {0x1D4EE, 6047, 1}, {0x1D4EF, 6048, 1},
+    {0x1D4F0, 6049, 1}, {0x1D4F1, 6050, 1}, {0x1D4F2, 6051, 1}, {0x1D4F3, 6052, 1},
+    {0x1D4F4, 6053, 1}, {0x1D4F5, 6054, 1}, {0x1D4F6, 6055, 1}, {0x1D4F7, 6056, 1},
+    {0x1D4F8, 6057, 1}, {0x1D4F9, 6058, 1}, {0x1D4FA, 6059, 1}, {0x1D4FB, 6060, 1},
+    {0x1D4FC, 6061, 1}, {0x1D4FD, 6062, 1}, {0x1D4FE, 6063, 1}, {0x1D4FF, 6064, 1},
+    {0x1D500, 6065, 1}, {0x1D501, 6066, 1}, {0x1D502, 6067, 1}, {0x1D503, 6068, 1},
+    {0x1D504, 6069, 1}, {0x1D505, 6070, 1}, {0x1D507, 6071, 1}, {0x1D508, 6072, 1},
+    {0x1D509, 6073, 1}, {0x1D50A, 6074, 1}, {0x1D50D, 6075, 1}, {0x1D50E, 6076, 1},
+    {0x1D50F, 6077, 1}, {0x1D510, 6078, 1}, {0x1D511, 6079, 1}, {0x1D512, 6080, 1},
+    {0x1D513, 6081, 1}, {0x1D514, 6082, 1}, {0x1D516, 6083, 1}, {0x1D517, 6084, 1},
+    {0x1D518, 6085, 1}, {0x1D519, 6086, 1}, {0x1D51A, 6087, 1}, {0x1D51B, 6088, 1},
+    {0x1D51C, 6089, 1}, {0x1D51E, 6090, 1}, {0x1D51F, 6091, 1}, {0x1D520, 6092, 1},
+    {0x1D521, 6093, 1}, {0x1D522, 6094, 1}, {0x1D523, 6095, 1}, {0x1D524, 6096, 1},
+    {0x1D525, 6097, 1}, {0x1D526, 6098, 1}, {0x1D527, 6099, 1}, {0x1D528, 6100, 1},
+    {0x1D529, 6101, 1}, {0x1D52A, 6102, 1}, {0x1D52B, 6103, 1}, {0x1D52C, 6104, 1},
+    {0x1D52D, 6105, 1}, {0x1D52E, 6106, 1}, {0x1D52F, 6107, 1}, {0x1D530, 6108, 1},
+    {0x1D531, 6109, 1}, {0x1D532, 6110, 1}, {0x1D533, 6111, 1}, {0x1D534, 6112, 1},
+    {0x1D535, 6113, 1}, {0x1D536, 6114, 1}, {0x1D537, 6115, 1}, {0x1D538, 6116, 1},
+    {0x1D539, 6117, 1}, {0x1D53B, 6118, 1}, {0x1D53C, 6119, 1}, {0x1D53D, 6120, 1},
+    {0x1D53E, 6121, 1}, {0x1D540, 6122, 1}, {0x1D541, 6123, 1}, {0x1D542, 6124, 1},
+    {0x1D543, 6125, 1}, {0x1D544, 6126, 1}, {0x1D546, 6127, 1}, {0x1D54A, 6128, 1},
+    {0x1D54B, 6129, 1}, {0x1D54C, 6130, 1}, {0x1D54D, 6131, 1}, {0x1D54E, 6132, 1},
+    {0x1D54F, 6133, 1}, {0x1D550, 6134, 1}, {0x1D552, 6135, 1}, {0x1D553, 6136, 1},
+    {0x1D554, 6137, 1}, {0x1D555, 6138, 1}, {0x1D556, 6139, 1}, {0x1D557, 6140, 1},
+    {0x1D558, 6141, 1}, {0x1D559, 6142, 1}, {0x1D55A, 6143, 1}, {0x1D55B, 6144, 1},
+    {0x1D55C, 6145, 1}, {0x1D55D, 6146, 1}, {0x1D55E, 6147, 1}, {0x1D55F, 6148, 1},
+    {0x1D560, 6149, 1}, {0x1D561, 6150, 1}, {0x1D562, 6151, 1}, {0x1D563, 6152, 1},
+    {0x1D564, 6153, 1}, {0x1D565, 6154, 1}, {0x1D566, 6155, 1}, {0x1D567, 6156, 1},
+    {0x1D568, 6157, 1}, {0x1D569, 6158, 1}, {0x1D56A, 6159, 1}, {0x1D56B, 6160, 1},
+    {0x1D56C, 6161, 1}, {0x1D56D, 6162, 1}, {0x1D56E, 6163, 1}, {0x1D56F, 6164, 1},
+    {0x1D570, 6165, 1}, {0x1D571, 6166, 1}, {0x1D572, 6167, 1}, {0x1D573, 6168, 1},
+    {0x1D574, 6169, 1}, {0x1D575, 6170, 1}, {0x1D576, 6171, 1}, {0x1D577, 6172, 1},
+    {0x1D578, 6173, 1}, {0x1D579, 6174, 1}, {0x1D57A, 6175, 1}, {0x1D57B, 6176, 1},
+    {0x1D57C, 6177, 1}, {0x1D57D, 6178, 1}, {0x1D57E, 6179, 1}, {0x1D57F, 6180, 1},
+    {0x1D580, 6181, 1}, {0x1D581, 6182, 1}, {0x1D582, 6183, 1}, {0x1D583, 6184, 1},
+    {0x1D584, 6185, 1}, {0x1D585, 6186, 1}, {0x1D586, 6187, 1}, {0x1D587, 6188, 1},
+    {0x1D588, 6189, 1}, {0x1D589, 6190, 1}, {0x1D58A, 6191, 1}, {0x1D58B, 6192, 1},
+    {0x1D58C, 6193, 1}, {0x1D58D, 6194, 1}, {0x1D58E, 6195, 1}, {0x1D58F, 6196, 1},
+    {0x1D590, 6197, 1}, {0x1D591, 6198, 1}, {0x1D592, 6199, 1}, {0x1D593, 6200, 1},
+    {0x1D594, 6201, 1}, {0x1D595, 6202, 1}, {0x1D596, 6203, 1}, {0x1D597, 6204, 1},
+    {0x1D598, 6205, 1}, {0x1D599, 6206, 1}, {0x1D59A, 6207, 1}, {0x1D59B, 6208, 1},
+    {0x1D59C, 6209, 1}, {0x1D59D, 6210, 1}, {0x1D59E, 6211, 1}, {0x1D59F, 6212, 1},
+    {0x1D5A0, 6213, 1}, {0x1D5A1, 6214, 1}, {0x1D5A2, 6215, 1}, {0x1D5A3, 6216, 1},
+    {0x1D5A4, 6217, 1}, {0x1D5A5, 6218, 1}, {0x1D5A6, 6219, 1}, {0x1D5A7, 6220, 1},
+    {0x1D5A8, 6221, 1}, {0x1D5A9, 6222, 1}, {0x1D5AA, 6223, 1}, {0x1D5AB, 6224, 1},
+    {0x1D5AC, 6225, 1}, {0x1D5AD, 6226, 1}, {0x1D5AE, 6227, 1}, {0x1D5AF, 6228, 1},
+    {0x1D5B0, 6229, 1}, {0x1D5B1, 6230, 1}, {0x1D5B2, 6231, 1}, {0x1D5B3, 6232, 1},
+    {0x1D5B4, 6233, 1}, {0x1D5B5, 6234, 1}, {0x1D5B6, 6235, 1}, {0x1D5B7, 6236, 1},
+    {0x1D5B8, 6237, 1}, {0x1D5B9, 6238, 1}, {0x1D5BA, 6239, 1}, {0x1D5BB, 6240, 1},
+    {0x1D5BC, 6241, 1}, {0x1D5BD, 6242, 1}, {0x1D5BE, 6243, 1}, {0x1D5BF, 6244, 1},
+    {0x1D5C0, 6245, 1}, {0x1D5C1, 6246, 1}, {0x1D5C2, 6247, 1}, {0x1D5C3, 6248, 1},
+    {0x1D5C4, 6249, 1}, {0x1D5C5, 6250, 1}, {0x1D5C6, 6251, 1}, {0x1D5C7, 6252, 1},
+    {0x1D5C8, 6253, 1}, {0x1D5C9, 6254, 1}, {0x1D5CA, 6255, 1}, {0x1D5CB, 6256, 1},
+    {0x1D5CC, 6257, 1}, {0x1D5CD, 6258, 1}, {0x1D5CE, 6259, 1}, {0x1D5CF, 6260, 1},
+    {0x1D5D0, 6261, 1}, {0x1D5D1, 6262, 1}, {0x1D5D2, 6263, 1}, {0x1D5D3, 6264, 1},
+    {0x1D5D4, 6265, 1}, {0x1D5D5, 6266, 1}, {0x1D5D6, 6267, 1}, {0x1D5D7, 6268, 1},
+    {0x1D5D8, 6269, 1}, {0x1D5D9, 6270, 1}, {0x1D5DA, 6271, 1}, {0x1D5DB, 6272, 1},
+    {0x1D5DC, 6273, 1}, {0x1D5DD, 6274, 1}, {0x1D5DE, 6275, 1}, {0x1D5DF, 6276, 1},
+    {0x1D5E0, 6277, 1}, {0x1D5E1, 6278, 1}, {0x1D5E2, 6279, 1}, {0x1D5E3, 6280, 1},
+    {0x1D5E4, 6281, 1}, {0x1D5E5, 6282, 1}, {0x1D5E6, 6283, 1}, {0x1D5E7, 6284, 1},
+    {0x1D5E8, 6285, 1}, {0x1D5E9, 6286, 1}, {0x1D5EA, 6287, 1}, {0x1D5EB, 6288, 1},
+    {0x1D5EC, 6289, 1}, {0x1D5ED, 6290, 1}, {0x1D5EE, 6291, 1}, {0x1D5EF, 6292, 1},
+    {0x1D5F0, 6293, 1}, {0x1D5F1, 6294, 1}, {0x1D5F2, 6295, 1}, {0x1D5F3, 6296, 1},
+    {0x1D5F4, 6297, 1}, {0x1D5F5, 6298, 1}, {0x1D5F6, 6299, 1}, {0x1D5F7, 6300, 1},
+    {0x1D5F8, 6301, 1}, {0x1D5F9, 6302, 1}, {0x1D5FA, 6303, 1}, {0x1D5FB, 6304, 1},
+    {0x1D5FC, 6305, 1}, {0x1D5FD, 6306, 1}, {0x1D5FE, 6307, 1}, {0x1D5FF, 6308, 1},
+    {0x1D600, 6309, 1}, {0x1D601, 6310, 1}, {0x1D602, 6311, 1}, {0x1D603, 6312, 1},
+    {0x1D604, 6313, 1}, {0x1D605, 6314, 1}, {0x1D606, 6315, 1}, {0x1D607, 6316, 1},
+    {0x1D608, 6317, 1}, {0x1D609, 6318, 1}, {0x1D60A, 6319, 1}, {0x1D60B, 6320, 1},
+    {0x1D60C, 6321, 1}, {0x1D60D, 6322, 1}, {0x1D60E, 6323, 1}, {0x1D60F, 6324, 1},
+    {0x1D610, 6325, 1}, {0x1D611, 6326, 1}, {0x1D612, 6327, 1}, {0x1D613, 6328, 1},
+    {0x1D614, 6329, 1}, {0x1D615, 6330, 1}, {0x1D616, 6331, 1}, {0x1D617, 6332, 1},
+    {0x1D618, 6333, 1}, {0x1D619, 6334, 1}, {0x1D61A, 6335, 1}, {0x1D61B, 6336, 1},
+    {0x1D61C, 6337, 1}, {0x1D61D, 6338, 1}, {0x1D61E, 6339, 1}, {0x1D61F, 6340, 1},
+    {0x1D620, 6341, 1}, {0x1D621, 6342, 1}, {0x1D622, 6343, 1}, {0x1D623, 6344, 1},
+    {0x1D624, 6345, 1}, {0x1D625, 6346, 1}, {0x1D626, 6347, 1}, {0x1D627, 6348, 1},
+    {0x1D628, 6349, 1}, {0x1D629, 6350, 1}, {0x1D62A, 6351, 1}, {0x1D62B, 6352, 1},
+    {0x1D62C, 6353, 1}, {0x1D62D, 6354, 1}, {0x1D62E, 6355, 1}, {0x1D62F, 6356, 1},
+    {0x1D630, 6357, 1}, {0x1D631, 6358, 1}, {0x1D632, 6359, 1}, {0x1D633, 6360, 1},
+    {0x1D634, 6361, 1}, {0x1D635, 6362, 1}, {0x1D636, 6363, 1}, {0x1D637, 6364, 1},
+    {0x1D638, 6365, 1}, {0x1D639, 6366, 1}, {0x1D63A, 6367, 1}, {0x1D63B, 6368, 1},
+    {0x1D63C, 6369, 1}, {0x1D63D, 6370, 1}, {0x1D63E, 6371, 1}, {0x1D63F, 6372, 1},
+    {0x1D640, 6373, 1}, {0x1D641, 6374, 1}, {0x1D642, 6375, 1}, {0x1D643, 6376, 1},
+    {0x1D644, 6377, 1}, {0x1D645, 6378, 1}, {0x1D646, 6379, 1}, {0x1D647, 6380, 1},
+    {0x1D648, 6381, 1}, {0x1D649, 6382, 1}, {0x1D64A, 6383, 1}, {0x1D64B, 6384, 1},
+    {0x1D64C, 6385, 1}, {0x1D64D, 6386, 1}, {0x1D64E, 6387, 1}, {0x1D64F, 6388, 1},
+    {0x1D650, 6389, 1}, {0x1D651, 6390, 1}, {0x1D652, 6391, 1}, {0x1D653, 6392, 1},
+    {0x1D654, 6393, 1}, {0x1D655, 6394, 1}, {0x1D656, 6395, 1}, {0x1D657, 6396, 1},
+    {0x1D658, 6397, 1}, {0x1D659, 6398, 1}, {0x1D65A, 6399, 1}, {0x1D65B, 6400, 1},
+    {0x1D65C, 6401, 1}, {0x1D65D, 6402, 1}, {0x1D65E, 6403, 1}, {0x1D65F, 6404, 1},
+    {0x1D660, 6405, 1}, {0x1D661, 6406, 1}, {0x1D662, 6407, 1}, {0x1D663, 6408, 1},
+    {0x1D664, 6409, 1}, {0x1D665, 6410, 1}, {0x1D666, 6411, 1}, {0x1D667, 6412, 1},
+    {0x1D668, 6413, 1}, {0x1D669, 6414, 1}, {0x1D66A, 6415, 1}, {0x1D66B, 6416, 1},
+    {0x1D66C, 6417, 1}, {0x1D66D, 6418, 1}, {0x1D66E, 6419, 1}, {0x1D66F, 6420, 1},
+    {0x1D670, 6421, 1}, {0x1D671, 6422, 1}, {0x1D672, 6423, 1}, {0x1D673, 6424, 1},
+    {0x1D674, 6425, 1}, {0x1D675, 6426, 1}, {0x1D676, 6427, 1}, {0x1D677, 6428, 1},
+    {0x1D678, 6429, 1}, {0x1D679, 6430, 1}, {0x1D67A, 6431, 1}, {0x1D67B, 6432, 1},
+    {0x1D67C, 6433, 1}, {0x1D67D, 6434, 1}, {0x1D67E, 6435, 1}, {0x1D67F, 6436, 1},
+    {0x1D680, 6437, 1}, {0x1D681, 6438, 1}, {0x1D682, 6439, 1}, {0x1D683, 6440, 1},
+    {0x1D684, 6441, 1}, {0x1D685, 6442, 1}, {0x1D686, 6443, 1}, {0x1D687, 6444, 1},
+    {0x1D688, 6445, 1}, {0x1D689, 6446, 1}, {0x1D68A, 6447, 1}, {0x1D68B, 6448, 1},
+    {0x1D68C, 6449, 1}, {0x1D68D, 6450, 1}, {0x1D68E, 6451, 1}, {0x1D68F, 6452, 1},
+    {0x1D690, 6453, 1}, {0x1D691, 6454, 1}, {0x1D692, 6455, 1}, {0x1D693, 6456, 1},
+    {0x1D694, 6457, 1}, {0x1D695, 6458, 1}, {0x1D696, 6459, 1}, {0x1D697, 6460, 1},
+    {0x1D698, 6461, 1}, {0x1D699, 6462, 1}, {0x1D69A, 6463, 1}, {0x1D69B, 6464, 1},
+    {0x1D69C, 6465, 1}, {0x1D69D, 6466, 1}, {0x1D69E, 6467, 1}, {0x1D69F, 6468, 1},
+    {0x1D6A0, 6469, 1}, {0x1D6A1, 6470, 1}, {0x1D6A2, 6471, 1}, {0x1D6A3, 6472, 1},
+    {0x1D6A4, 6473, 2}, {0x1D6A5, 6475, 2}, {0x1D6A8, 6477, 2}, {0x1D6A9, 6479, 2},
+    {0x1D6AA, 6481, 2}, {0x1D6AB, 6483, 2}, {0x1D6AC, 6485, 2}, {0x1D6AD, 6487, 2},
+    {0x1D6AE, 6489, 2}, {0x1D6AF, 6491, 2}, {0x1D6B0, 6493, 2}, {0x1D6B1, 6495, 2},
+    {0x1D6B2, 6497, 2}, {0x1D6B3, 6499, 2}, {0x1D6B4, 6501, 2}, {0x1D6B5, 6503, 2},
+    {0x1D6B6, 6505, 2}, {0x1D6B7, 6507, 2}, {0x1D6B8, 6509, 2}, {0x1D6B9, 6511, 2},
+    {0x1D6BA, 6513, 2}, {0x1D6BB, 6515, 2}, {0x1D6BC, 6517, 2}, {0x1D6BD, 6519, 2},
+    {0x1D6BE, 6521, 2}, {0x1D6BF, 6523, 2}, {0x1D6C0, 6525, 2}, {0x1D6C2, 6527, 2},
+    {0x1D6C3, 6529, 2}, {0x1D6C4, 6531, 2}, {0x1D6C5, 6533, 2}, {0x1D6C6, 6535, 2},
+    {0x1D6C7, 6537, 2}, {0x1D6C8, 6539, 2}, {0x1D6C9, 6541, 2}, {0x1D6CA, 6543, 2},
+    {0x1D6CB, 6545, 2}, {0x1D6CC, 6547, 2}, {0x1D6CD, 6549, 2}, {0x1D6CE, 6551, 2},
+    {0x1D6CF, 6553, 2}, {0x1D6D0, 6555, 2}, {0x1D6D1, 6557, 2}, {0x1D6D2, 6559, 2},
+    {0x1D6D3, 6561, 2}, {0x1D6D4, 6563, 2}, {0x1D6D5, 6565, 2}, {0x1D6D6, 6567, 2},
+    {0x1D6D7, 6569, 2}, {0x1D6D8, 6571, 2}, {0x1D6D9, 6573, 2}, {0x1D6DA, 6575, 2},
+    {0x1D6DC, 6577, 2}, {0x1D6DD, 6579, 2}, {0x1D6DE, 6581, 2}, {0x1D6DF, 6583, 2},
+    {0x1D6E0, 6585, 2}, {0x1D6E1, 6587, 2}, {0x1D6E2, 6589, 2}, {0x1D6E3, 6591, 2},
+    {0x1D6E4, 6593, 2}, {0x1D6E5, 6595, 2}, {0x1D6E6, 6597, 2}, {0x1D6E7, 6599, 2},
+    {0x1D6E8, 6601, 2}, {0x1D6E9, 6603, 2}, {0x1D6EA, 6605, 2}, {0x1D6EB, 6607, 2},
+    {0x1D6EC, 6609, 2}, {0x1D6ED, 6611, 2}, {0x1D6EE, 6613, 2}, {0x1D6EF, 6615, 2},
+    {0x1D6F0, 6617, 2}, {0x1D6F1, 6619, 2}, {0x1D6F2, 6621, 2}, {0x1D6F3, 6623, 2},
+    {0x1D6F4, 6625, 2}, {0x1D6F5, 6627, 2}, {0x1D6F6, 6629, 2}, {0x1D6F7, 6631, 2},
+    {0x1D6F8, 6633, 2}, {0x1D6F9, 6635, 2}, {0x1D6FA, 6637, 2}, {0x1D6FC, 6639, 2},
+    {0x1D6FD, 6641, 2}, {0x1D6FE, 6643, 2}, {0x1D6FF, 6645, 2}, {0x1D700, 6647, 2},
+    {0x1D701, 6649, 2}, {0x1D702, 6651, 2}, {0x1D703, 6653, 2}, {0x1D704, 6655, 2},
+    {0x1D705, 6657, 2}, {0x1D706, 6659, 2}, {0x1D707, 6661, 2}, {0x1D708, 6663, 2},
+    {0x1D709, 6665, 2}, {0x1D70A, 6667, 2}, {0x1D70B, 6669, 2}, {0x1D70C, 6671, 2},
+    {0x1D70D, 6673, 2}, {0x1D70E, 6675, 2}, {0x1D70F, 6677, 2}, {0x1D710, 6679, 2},
+    {0x1D711, 6681, 2}, {0x1D712, 6683, 2}, {0x1D713, 6685, 2}, {0x1D714, 6687, 2},
+    {0x1D716, 6689, 2}, {0x1D717, 6691, 2}, {0x1D718, 6693, 2}, {0x1D719, 6695, 2},
+    {0x1D71A, 6697, 2}, {0x1D71B, 6699, 2}, {0x1D71C, 6701, 2}, {0x1D71D, 6703, 2},
+    {0x1D71E, 6705, 2}, {0x1D71F, 6707, 2}, {0x1D720, 6709, 2}, {0x1D721, 6711, 2},
+    {0x1D722, 6713, 2}, {0x1D723, 6715, 2}, {0x1D724, 6717, 2}, {0x1D725, 6719, 2},
+    {0x1D726, 6721, 2}, {0x1D727, 6723, 2}, {0x1D728, 6725, 2}, {0x1D729, 6727, 2},
+    {0x1D72A, 6729, 2}, {0x1D72B, 6731, 2}, {0x1D72C, 6733, 2}, {0x1D72D, 6735, 2},
+    {0x1D72E, 6737, 2}, {0x1D72F, 6739, 2}, {0x1D730, 6741, 2}, {0x1D731, 6743, 2},
+    {0x1D732, 6745, 2}, {0x1D733, 6747, 2}, {0x1D734, 6749, 2}, {0x1D736, 6751, 2},
+    {0x1D737, 6753, 2}, {0x1D738, 6755, 2}, {0x1D739, 6757, 2}, {0x1D73A, 6759, 2},
+    {0x1D73B, 6761, 2}, {0x1D73C, 6763, 2}, {0x1D73D, 6765, 2}, {0x1D73E, 6767, 2},
+    {0x1D73F, 6769, 2}, {0x1D740, 6771, 2}, {0x1D741, 6773, 2}, {0x1D742, 6775, 2},
+    {0x1D743, 6777, 2}, {0x1D744, 6779, 2}, {0x1D745, 6781, 2}, {0x1D746, 6783, 2},
+    {0x1D747, 6785, 2}, {0x1D748, 6787, 2}, {0x1D749, 6789, 2}, {0x1D74A, 6791, 2},
+    {0x1D74B, 6793, 2}, {0x1D74C, 6795, 2}, {0x1D74D, 6797, 2}, {0x1D74E, 6799, 2},
+    {0x1D750, 6801, 2}, {0x1D751, 6803, 2}, {0x1D752, 6805, 2}, {0x1D753, 6807, 2},
+    {0x1D754, 6809, 2}, {0x1D755, 6811, 2}, {0x1D756, 6813, 2}, {0x1D757, 6815, 2},
+    {0x1D758, 6817, 2}, {0x1D759, 6819, 2}, {0x1D75A, 6821, 2}, {0x1D75B, 6823, 2},
+    {0x1D75C, 6825, 2}, {0x1D75D, 6827, 2}, {0x1D75E, 6829, 2}, {0x1D75F, 6831, 2},
+    {0x1D760, 6833, 2}, {0x1D761, 6835, 2}, {0x1D762, 6837, 2}, {0x1D763, 6839, 2},
+    {0x1D764, 6841, 2}, {0x1D765, 6843, 2}, {0x1D766, 6845, 2}, {0x1D767, 6847, 2},
+    {0x1D768, 6849, 2}, {0x1D769, 6851, 2}, {0x1D76A, 6853, 2}, {0x1D76B, 6855, 2},
+    {0x1D76C, 6857, 2}, {0x1D76D, 6859, 2}, {0x1D76E, 6861, 2}, {0x1D770, 6863, 2},
+    {0x1D771, 6865, 2}, {0x1D772, 6867, 2}, {0x1D773, 6869, 2}, {0x1D774, 6871, 2},
+    {0x1D775, 6873, 2}, {0x1D776, 6875, 2}, {0x1D777, 6877, 2}, {0x1D778, 6879, 2},
+    {0x1D779, 6881, 2}, {0x1D77A, 6883, 2}, {0x1D77B, 6885, 2}, {0x1D77C, 6887, 2},
+    {0x1D77D, 6889, 2}, {0x1D77E, 6891, 2}, {0x1D77F, 6893, 2}, {0x1D780, 6895, 2},
+    {0x1D781, 6897, 2}, {0x1D782, 6899, 2}, {0x1D783, 6901, 2}, {0x1D784, 6903, 2},
+    {0x1D785, 6905, 2}, {0x1D786, 6907, 2}, {0x1D787, 6909, 2}, {0x1D788, 6911, 2},
+    {0x1D78A, 6913, 2}, {0x1D78B, 6915, 2}, {0x1D78C, 6917, 2}, {0x1D78D, 6919, 2},
+    {0x1D78E, 6921, 2}, {0x1D78F, 6923, 2}, {0x1D790, 6925, 2}, {0x1D791, 6927, 2},
+    {0x1D792, 6929, 2}, {0x1D793, 6931, 2}, {0x1D794, 6933, 2}, {0x1D795, 6935, 2},
+    {0x1D796, 6937, 2}, {0x1D797, 6939, 2}, {0x1D798, 6941, 2}, {0x1D799, 6943, 2},
+    {0x1D79A, 6945, 2}, {0x1D79B, 6947, 2}, {0x1D79C, 6949, 2}, {0x1D79D, 6951, 2},
+    {0x1D79E, 6953, 2}, {0x1D79F, 6955, 2}, {0x1D7A0, 6957, 2}, {0x1D7A1, 6959, 2},
+    {0x1D7A2, 6961, 2}, {0x1D7A3, 6963, 2}, {0x1D7A4, 6965, 2}, {0x1D7A5, 6967, 2},
+    {0x1D7A6, 6969, 2}, {0x1D7A7, 6971, 2}, {0x1D7A8, 6973, 2}, {0x1D7AA, 6975, 2},
+    {0x1D7AB, 6977, 2}, {0x1D7AC, 6979, 2}, {0x1D7AD, 6981, 2}, {0x1D7AE, 6983, 2},
+    {0x1D7AF, 6985, 2}, {0x1D7B0, 6987, 2}, {0x1D7B1, 6989, 2}, {0x1D7B2, 6991, 2},
+    {0x1D7B3, 6993, 2}, {0x1D7B4, 6995, 2}, {0x1D7B5, 6997, 2}, {0x1D7B6, 6999, 2},
+    {0x1D7B7, 7001, 2}, {0x1D7B8, 7003, 2}, {0x1D7B9, 7005, 2}, {0x1D7BA, 7007, 2},
+    {0x1D7BB, 7009, 2}, {0x1D7BC, 7011, 2}, {0x1D7BD, 7013, 2}, {0x1D7BE, 7015, 2},
+    {0x1D7BF, 7017, 2}, {0x1D7C0, 7019, 2}, {0x1D7C1, 7021, 2}, {0x1D7C2, 7023, 2},
+    {0x1D7C4, 7025, 2}, {0x1D7C5, 7027, 2}, {0x1D7C6, 7029, 2}, {0x1D7C7, 7031, 2},
+    {0x1D7C8, 7033, 2}, {0x1D7C9, 7035, 2}, {0x1D7CA, 7037, 2}, {0x1D7CB, 7039, 2},
+    {0x1D7CE, 7041, 1}, {0x1D7CF, 7042, 1}, {0x1D7D0, 7043, 1}, {0x1D7D1, 7044, 1},
+    {0x1D7D2, 7045, 1}, {0x1D7D3, 7046, 1}, {0x1D7D4, 7047, 1}, {0x1D7D5, 7048, 1},
+    {0x1D7D6, 7049, 1}, {0x1D7D7, 7050, 1}, {0x1D7D8, 7051, 1}, {0x1D7D9, 7052, 1},
+    {0x1D7DA, 7053, 1}, {0x1D7DB, 7054, 1}, {0x1D7DC, 7055, 1}, {0x1D7DD, 7056, 1},
+    {0x1D7DE, 7057, 1}, {0x1D7DF, 7058, 1}, {0x1D7E0, 7059, 1}, {0x1D7E1, 7060, 1},
+    {0x1D7E2, 7061, 1}, {0x1D7E3, 7062, 1}, {0x1D7E4, 7063, 1}, {0x1D7E5, 7064, 1},
+    {0x1D7E6, 7065, 1}, {0x1D7E7, 7066, 1}, {0x1D7E8, 7067, 1}, {0x1D7E9, 7068, 1},
+    {0x1D7EA, 7069, 1}, {0x1D7EB, 7070, 1}, {0x1D7EC, 7071, 1}, {0x1D7ED, 7072, 1},
+    {0x1D7EE, 7073, 1}, {0x1D7EF, 7074, 1}, {0x1D7F0, 7075, 1}, {0x1D7F1, 7076, 1},
+    {0x1D7F2, 7077, 1}, {0x1D7F3, 7078, 1}, {0x1D7F4, 7079, 1}, {0x1D7F5, 7080, 1},
+    {0x1D7F6, 7081, 1}, {0x1D7F7, 7082, 1}, {0x1D7F8, 7083, 1}, {0x1D7F9, 7084, 1},
+    {0x1D7FA, 7085, 1}, {0x1D7FB, 7086, 1}, {0x1D7FC, 7087, 1}, {0x1D7FD, 7088, 1},
+    {0x1D7FE, 7089, 1}, {0x1D7FF, 7090, 1}, {0x1EE00, 7091, 2}, {0x1EE01, 7093, 2},
+    {0x1EE02, 7095, 2}, {0x1EE03, 7097, 2}, {0x1EE05, 7099, 2}, {0x1EE06, 7101, 2},
+    {0x1EE07, 7103, 2}, {0x1EE08, 7105, 2}, {0x1EE09, 7107, 2}, {0x1EE0A, 7109, 2},
+    {0x1EE0B, 7111, 2}, {0x1EE0C, 7113, 2}, {0x1EE0D, 7115, 2}, {0x1EE0E, 7117, 2},
+    {0x1EE0F, 7119, 2}, {0x1EE10, 7121, 2}, {0x1EE11, 7123, 2}, {0x1EE12, 7125, 2},
+    {0x1EE13, 7127, 2}, {0x1EE14, 7129, 2}, {0x1EE15, 7131, 2}, {0x1EE16, 7133, 2},
+    {0x1EE17, 7135, 2}, {0x1EE18, 7137, 2}, {0x1EE19, 7139, 2}, {0x1EE1A, 7141, 2},
+    {0x1EE1B, 7143, 2}, {0x1EE1C, 7145, 2}, {0x1EE1D, 7147, 2}, {0x1EE1E, 7149, 2},
+    {0x1EE1F, 7151, 2}, {0x1EE21, 7153, 2}, {0x1EE22, 7155, 2}, {0x1EE24, 7157, 2},
+    {0x1EE27, 7159, 2}, {0x1EE29, 7161, 2}, {0x1EE2A, 7163, 2}, {0x1EE2B, 7165, 2},
+    {0x1EE2C, 7167, 2}, {0x1EE2D, 7169, 2}, {0x1EE2E, 7171, 2}, {0x1EE2F, 7173, 2},
+    {0x1EE30, 7175, 2}, {0x1EE31, 7177, 2}, {0x1EE32, 7179, 2}, {0x1EE34, 7181, 2},
+    {0x1EE35, 7183, 2}, {0x1EE36, 7185, 2}, {0x1EE37, 7187, 2}, {0x1EE39, 7189, 2},
+    {0x1EE3B, 7191, 2}, {0x1EE42, 7193, 2}, {0x1EE47, 7195, 2}, {0x1EE49, 7197, 2},
+    {0x1EE4B, 7199, 2}, {0x1EE4D, 7201, 2}, {0x1EE4E, 7203, 2}, {0x1EE4F, 7205, 2},
+    {0x1EE51, 7207, 2}, {0x1EE52, 7209, 2}, {0x1EE54, 7211, 2}, {0x1EE57, 7213, 2},
+    {0x1EE59, 7215, 2}, {0x1EE5B, 7217, 2}, {0x1EE5D, 7219, 2}, {0x1EE5F, 7221, 2},
+    {0x1EE61, 7223, 2}, {0x1EE62, 7225, 2}, {0x1EE64, 7227, 2}, {0x1EE67, 7229, 2},
+    {0x1EE68, 7231, 2}, {0x1EE69, 7233, 2}, {0x1EE6A, 7235, 2}, {0x1EE6C, 7237, 2},
+    {0x1EE6D, 7239, 2}, {0x1EE6E, 7241, 2}, {0x1EE6F, 7243, 2}, {0x1EE70, 7245, 2},
+    {0x1EE71, 7247, 2}, {0x1EE72, 7249, 2}, {0x1EE74, 7251, 2}, {0x1EE75, 7253, 2},
+    {0x1EE76, 7255, 2}, {0x1EE77, 7257, 2}, {0x1EE79, 7259, 2}, {0x1EE7A, 7261, 2},
+    {0x1EE7B, 7263, 2}, {0x1EE7C, 7265, 2}, {0x1EE7E, 7267, 2}, {0x1EE80, 7269, 2},
+    {0x1EE81, 7271, 2}, {0x1EE82, 7273, 2}, {0x1EE83, 7275, 2}, {0x1EE84, 7277, 2},
+    {0x1EE85, 7279, 2}, {0x1EE86, 7281, 2}, {0x1EE87, 7283, 2}, {0x1EE88, 7285, 2},
+    {0x1EE89, 7287, 2}, {0x1EE8B, 7289, 2}, {0x1EE8C, 7291, 2}, {0x1EE8D, 7293, 2},
+    {0x1EE8E, 7295, 2}, {0x1EE8F, 7297, 2}, {0x1EE90, 7299, 2}, {0x1EE91, 7301, 2},
+    {0x1EE92, 7303, 2}, {0x1EE93, 7305, 2}, {0x1EE94, 7307, 2}, {0x1EE95, 7309, 2},
+    {0x1EE96, 7311, 2}, {0x1EE97, 7313, 2}, {0x1EE98, 7315, 2}, {0x1EE99, 7317, 2},
+    {0x1EE9A, 7319, 2}, {0x1EE9B, 7321, 2}, {0x1EEA1, 7323, 2}, {0x1EEA2, 7325, 2},
+    {0x1EEA3, 7327, 2}, {0x1EEA5, 7329, 2}, {0x1EEA6, 7331, 2}, {0x1EEA7, 7333, 2},
+    {0x1EEA8, 7335, 2}, {0x1EEA9, 7337, 2}, {0x1EEAB, 7339, 2}, {0x1EEAC, 7341, 2},
+    {0x1EEAD, 7343, 2}, {0x1EEAE, 7345, 2}, {0x1EEAF, 7347, 2}, {0x1EEB0, 7349, 2},
+    {0x1EEB1, 7351, 2}, {0x1EEB2, 7353, 2}, {0x1EEB3, 7355, 2}, {0x1EEB4, 7357, 2},
+    {0x1EEB5, 7359, 2}, {0x1EEB6, 7361, 2}, {0x1EEB7, 7363, 2}, {0x1EEB8, 7365, 2},
+    {0x1EEB9, 7367, 2}, {0x1EEBA, 7369, 2}, {0x1EEBB, 7371, 2}, {0x1FBF0, 7373, 1},
+    {0x1FBF1, 7374, 1}, {0x1FBF2, 7375, 1}, {0x1FBF3, 7376, 1}, {0x1FBF4, 7377, 1},
+    {0x1FBF5, 7378, 1}, {0x1FBF6, 7379, 1}, {0x1FBF7, 7380, 1}, {0x1FBF8, 7381, 1},
+    {0x1FBF9, 7382, 1}, {0x2F800, 7383, 3}, {0x2F801, 7386, 3}, {0x2F802, 7389, 3},
+    {0x2F803, 7392, 4}, {0x2F804, 7396, 3}, {0x2F805, 7399, 3}, {0x2F806, 7402, 3},
+    {0x2F807, 7405, 3}, {0x2F808, 7408, 3}, {0x2F809, 7411, 3}, {0x2F80A, 7414, 3},
+    {0x2F80B, 7417, 3}, {0x2F80C, 7420, 3}, {0x2F80D, 7423, 4}, {0x2F80E, 7427, 3},
+    {0x2F80F, 7430, 3}, {0x2F810, 7433, 3}, {0x2F811, 7436, 3}, {0x2F812, 7439, 4},
+    {0x2F813, 7443, 3}, {0x2F814, 7446, 3}, {0x2F815, 7449, 3}, {0x2F816, 7452, 4},
+    {0x2F817, 7456, 3}, {0x2F818, 7459, 3}, {0x2F819, 7462, 3}, {0x2F81A, 7465, 3},
+    {0x2F81B, 7468, 3}, {0x2F81C, 7471, 4}, {0x2F81D, 7475, 3}, {0x2F81E, 7478, 3},
+    {0x2F81F, 7481, 3}, {0x2F820, 7484, 3}, {0x2F821, 7487, 3}, {0x2F822, 7490, 3},
+    {0x2F823, 7493, 3}, {0x2F824, 7496, 3}, {0x2F825, 7499, 3}, {0x2F826, 7502, 3},
+    {0x2F827, 7505, 3}, {0x2F828, 7508, 3}, {0x2F829, 7511, 3}, {0x2F82A, 7514, 3},
+    {0x2F82B, 7517, 3}, {0x2F82C, 7520, 3}, {0x2F82D, 7523, 3}, {0x2F82E, 7526, 3},
+    {0x2F82F, 7529, 3}, {0x2F830, 7532, 3}, {0x2F831, 7535, 3}, {0x2F832, 7538, 3},
+    {0x2F833, 7541, 3}, {0x2F834, 7544, 4}, {0x2F835, 7548, 3}, {0x2F836, 7551, 3},
+    {0x2F837, 7554, 3}, {0x2F838, 7557, 4}, {0x2F839, 7561, 3}, {0x2F83A, 7564, 3},
+    {0x2F83B, 7567, 3}, {0x2F83C, 7570, 3}, {0x2F83D, 7573, 3}, {0x2F83E, 7576, 3},
+    {0x2F83F, 7579, 3}, {0x2F840, 7582, 3}, {0x2F841, 7585, 3}, {0x2F842, 7588, 3},
+    {0x2F843, 7591, 3}, {0x2F844, 7594, 3}, {0x2F845, 7597, 3}, {0x2F846, 7600, 3},
+    {0x2F847, 7603, 3}, {0x2F848, 7606, 3}, {0x2F849, 7609, 3}, {0x2F84A, 7612, 3},
+    {0x2F84B, 7615, 3}, {0x2F84C, 7618, 3}, {0x2F84D, 7621, 3}, {0x2F84E, 7624, 3},
+    {0x2F84F, 7627, 3}, {0x2F850, 7630, 3}, {0x2F851, 7633, 3}, {0x2F852, 7636, 3},
+    {0x2F853, 7639, 3}, {0x2F854, 7642, 3}, {0x2F855, 7645, 3}, {0x2F856, 7648, 3},
+    {0x2F857, 7651, 3}, {0x2F858, 7654, 3}, {0x2F859, 7657, 4}, {0x2F85A, 7661, 3},
+    {0x2F85B, 7664, 3}, {0x2F85C, 7667, 3}, {0x2F85D, 7670, 3}, {0x2F85E, 7673, 3},
+    {0x2F85F, 7676, 3}, {0x2F860, 7679, 4}, {0x2F861, 7683, 4}, {0x2F862, 7687, 3},
+    {0x2F863, 7690, 3}, {0x2F864, 7693, 3}, {0x2F865, 7696, 3}, {0x2F866, 7699, 3},
+    {0x2F867, 7702, 3}, {0x2F868, 7705, 3}, {0x2F869, 7708, 3}, {0x2F86A, 7711, 3},
+    {0x2F86B, 7714, 3}, {0x2F86C, 7717, 4}, {0x2F86D, 7721, 3}, {0x2F86E, 7724, 3},
+    {0x2F86F, 7727, 3}, {0x2F870, 7730, 3}, {0x2F871, 7733, 4}, {0x2F872, 7737, 3},
+    {0x2F873, 7740, 3}, {0x2F874, 7743, 3}, {0x2F875, 7746, 3}, {0x2F876, 7749, 3},
+    {0x2F877, 7752, 3}, {0x2F878, 7755, 3}, {0x2F879, 7758, 3}, {0x2F87A, 7761, 3},
+    {0x2F87B, 7764, 4}, {0x2F87C, 7768, 3}, {0x2F87D, 7771, 4}, {0x2F87E, 7775, 3},
+    {0x2F87F, 7778, 3}, {0x2F880, 7781, 3}, {0x2F881, 7784, 3}, {0x2F882, 7787, 3},
+    {0x2F883, 7790, 3}, {0x2F884, 7793, 3}, {0x2F885, 7796, 3}, {0x2F886, 7799, 3},
+    {0x2F887, 7802, 3}, {0x2F888, 7805, 3}, {0x2F889, 7808, 4}, {0x2F88A, 7812, 3},
+    {0x2F88B, 7815, 3}, {0x2F88C, 7818, 3}, {0x2F88D, 7821, 3}, {0x2F88E, 7824, 3},
+    {0x2F88F, 7827, 4}, {0x2F890, 7831, 3}, {0x2F891, 7834, 4}, {0x2F892, 7838, 4},
+    {0x2F893, 7842, 3}, {0x2F894, 7845, 3}, {0x2F895, 7848, 3}, {0x2F896, 7851, 3},
+    {0x2F897, 7854, 4}, {0x2F898, 7858, 4}, {0x2F899, 7862, 3}, {0x2F89A, 7865, 3},
+    {0x2F89B, 7868, 3}, {0x2F89C, 7871, 3}, {0x2F89D, 7874, 3}, {0x2F89E, 7877, 3},
+    {0x2F89F, 7880, 3}, {0x2F8A0, 7883, 3}, {0x2F8A1, 7886, 3}, {0x2F8A2, 7889, 3},
+    {0x2F8A3, 7892, 3}, {0x2F8A4, 7895, 4}, {0x2F8A5, 7899, 3}, {0x2F8A6, 7902, 3},
+    {0x2F8A7, 7905, 3}, {0x2F8A8, 7908, 3}, {0x2F8A9, 7911, 3}, {0x2F8AA, 7914, 3},
+    {0x2F8AB, 7917, 3}, {0x2F8AC, 7920, 3}, {0x2F8AD, 7923, 3}, {0x2F8AE, 7926, 3},
+    {0x2F8AF, 7929, 3}, {0x2F8B0, 7932, 3}, {0x2F8B1, 7935, 3}, {0x2F8B2, 7938, 3},
+    {0x2F8B3, 7941, 3}, {0x2F8B4, 7944, 3}, {0x2F8B5, 7947, 3}, {0x2F8B6, 7950, 3},
+    {0x2F8B7, 7953, 3}, {0x2F8B8, 7956, 4}, {0x2F8B9, 7960, 3}, {0x2F8BA, 7963, 3},
+    {0x2F8BB, 7966, 3}, {0x2F8BC, 7969, 3}, {0x2F8BD, 7972, 3}, {0x2F8BE, 7975, 4},
+    {0x2F8BF, 7979, 3}, {0x2F8C0, 7982, 3}, {0x2F8C1, 7985, 3}, {0x2F8C2, 7988, 3},
+    {0x2F8C3, 7991, 3}, {0x2F8C4, 7994, 3}, {0x2F8C5, 7997, 3}, {0x2F8C6, 8000, 3},
+    {0x2F8C7, 8003, 3}, {0x2F8C8, 8006, 3}, {0x2F8C9, 8009, 3}, {0x2F8CA, 8012, 4},
+    {0x2F8CB, 8016, 3}, {0x2F8CC, 8019, 3}, {0x2F8CD, 8022, 3}, {0x2F8CE, 8025, 3},
+    {0x2F8CF, 8028, 3}, {0x2F8D0, 8031, 3}, {0x2F8D1, 8034, 3}, {0x2F8D2, 8037, 3},
+    {0x2F8D3, 8040, 3}, {0x2F8D4, 8043, 3}, {0x2F8D5, 8046, 3}, {0x2F8D6, 8049, 3},
+    {0x2F8D7, 8052, 3}, {0x2F8D8, 8055, 3}, {0x2F8D9, 8058, 3}, {0x2F8DA, 8061, 3},
+    {0x2F8DB, 8064, 3}, {0x2F8DC, 8067, 3}, {0x2F8DD, 8070, 4}, {0x2F8DE, 8074, 3},
+    {0x2F8DF, 8077, 3}, {0x2F8E0, 8080, 3}, {0x2F8E1, 8083, 3}, {0x2F8E2, 8086, 3},
+    {0x2F8E3, 8089, 4}, {0x2F8E4, 8093, 3}, {0x2F8E5, 8096, 3}, {0x2F8E6, 8099, 3},
+    {0x2F8E7, 8102, 3}, {0x2F8E8, 8105, 3}, {0x2F8E9, 8108, 3}, {0x2F8EA, 8111, 3},
+    {0x2F8EB, 8114, 3}, {0x2F8EC, 8117, 4}, {0x2F8ED, 8121, 3}, {0x2F8EE, 8124, 3},
+    {0x2F8EF, 8127, 3}, {0x2F8F0, 8130, 4}, {0x2F8F1, 8134, 3}, {0x2F8F2, 8137, 3},
+    {0x2F8F3, 8140, 3}, {0x2F8F4, 8143, 3}, {0x2F8F5, 8146, 3}, {0x2F8F6, 8149, 3},
+    {0x2F8F7, 8152, 4}, {0x2F8F8, 8156, 4}, {0x2F8F9, 8160, 4}, {0x2F8FA, 8164, 3},
+    {0x2F8FB, 8167, 4}, {0x2F8FC, 8171, 3}, {0x2F8FD, 8174, 3}, {0x2F8FE, 8177, 3},
+    {0x2F8FF, 8180, 3}, {0x2F900, 8183, 3}, {0x2F901, 8186, 3}, {0x2F902, 8189, 3},
+    {0x2F903, 8192, 3}, {0x2F904, 8195, 3}, {0x2F905, 8198, 3}, {0x2F906, 8201, 4},
+    {0x2F907, 8205, 3}, {0x2F908, 8208, 3}, {0x2F909, 8211, 3}, {0x2F90A, 8214, 3},
+    {0x2F90B, 8217, 3}, {0x2F90C, 8220, 3}, {0x2F90D, 8223, 4}, {0x2F90E, 8227, 3},
+    {0x2F90F, 8230, 3}, {0x2F910, 8233, 4}, {0x2F911, 8237, 4}, {0x2F912, 8241, 3},
+    {0x2F913, 8244, 3}, {0x2F914, 8247, 3}, {0x2F915, 8250, 3}, {0x2F916, 8253, 3},
+    {0x2F917, 8256, 3}, {0x2F918, 8259, 3}, {0x2F919, 8262, 3}, {0x2F91A, 8265, 3},
+    {0x2F91B, 8268, 4}, {0x2F91C, 8272, 3}, {0x2F91D, 8275, 4}, {0x2F91E, 8279, 3},
+    {0x2F91F, 8282, 4}, {0x2F920, 8286, 3}, {0x2F921, 8289, 3}, {0x2F922, 8292, 3},
+    {0x2F923, 8295, 4}, {0x2F924, 8299, 3}, {0x2F925, 8302, 3}, {0x2F926, 8305, 4},
+    {0x2F927, 8309, 4}, {0x2F928, 8313, 3}, {0x2F929, 8316, 3}, {0x2F92A, 8319, 3},
+    {0x2F92B, 8322, 3}, {0x2F92C, 8325, 3}, {0x2F92D, 8328, 3}, {0x2F92E, 8331, 3},
+    {0x2F92F, 8334, 3}, {0x2F930, 8337, 3}, {0x2F931, 8340, 3}, {0x2F932, 8343, 3},
+    {0x2F933, 8346, 3}, {0x2F934, 8349, 3}, {0x2F935, 8352, 4}, {0x2F936, 8356, 3},
+    {0x2F937, 8359, 4}, {0x2F938, 8363, 3}, {0x2F939, 8366, 4}, {0x2F93A, 8370, 3},
+    {0x2F93B, 8373, 4}, {0x2F93C, 8377, 4}, {0x2F93D, 8381, 4}, {0x2F93E, 8385, 3},
+    {0x2F93F, 8388, 3}, {0x2F940, 8391, 3}, {0x2F941, 8394, 4}, {0x2F942, 8398, 4},
+    {0x2F943, 8402, 4}, {0x2F944, 8406, 4}, {0x2F945, 8410, 3}, {0x2F946, 8413, 3},
+    {0x2F947, 8416, 3}, {0x2F948, 8419, 3}, {0x2F949, 8422, 3}, {0x2F94A, 8425, 3},
+    {0x2F94B, 8428, 3}, {0x2F94C, 8431, 3}, {0x2F94D, 8434, 4}, {0x2F94E, 8438, 3},
+    {0x2F94F, 8441, 3}, {0x2F950, 8444, 3}, {0x2F951, 8447, 3}, {0x2F952, 8450, 4},
+    {0x2F953, 8454, 3}, {0x2F954, 8457, 4}, {0x2F955, 8461, 4}, {0x2F956, 8465, 3},
+    {0x2F957, 8468, 3}, {0x2F958, 8471, 3}, {0x2F959, 8474, 3}, {0x2F95A, 8477, 3},
+    {0x2F95B, 8480, 3}, {0x2F95C, 8483, 4}, {0x2F95D, 8487, 4}, {0x2F95E, 8491, 4},
+    {0x2F95F, 8495, 3}, {0x2F960, 8498, 3}, {0x2F961, 8501, 4}, {0x2F962, 8505, 3},
+    {0x2F963, 8508, 3}, {0x2F964, 8511, 3}, {0x2F965, 8514, 4}, {0x2F966, 8518, 3},
+    {0x2F967, 8521, 3}, {0x2F968, 8524, 3}, {0x2F969, 8527, 3}, {0x2F96A, 8530, 3},
+    {0x2F96B, 8533, 4}, {0x2F96C, 8537, 3}, {0x2F96D, 8540, 3}, {0x2F96E, 8543, 3},
+    {0x2F96F, 8546, 3}, {0x2F970, 8549, 3}, {0x2F971, 8552, 3}, {0x2F972, 8555, 4},
+    {0x2F973, 8559, 4}, {0x2F974, 8563, 3}, {0x2F975, 8566, 4}, {0x2F976, 8570, 3},
+    {0x2F977, 8573, 4}, {0x2F978, 8577, 3}, {0x2F979, 8580, 3}, {0x2F97A, 8583, 3},
+    {0x2F97B, 8586, 4}, {0x2F97C, 8590, 4}, {0x2F97D, 8594, 3}, {0x2F97E, 8597, 4},
+    {0x2F97F, 8601, 3}, {0x2F980, 8604, 4}, {0x2F981, 8608, 3}, {0x2F982, 8611, 3},
+    {0x2F983, 8614, 3}, {0x2F984, 8617, 3}, {0x2F985, 8620, 3}, {0x2F986, 8623, 3},
+    {0x2F987, 8626, 4}, {0x2F988, 8630, 4}, {0x2F989, 8634, 4}, {0x2F98A, 8638, 4},
+    {0x2F98B, 8642, 3}, {0x2F98C, 8645, 3}, {0x2F98D, 8648, 3}, {0x2F98E, 8651, 3},
+    {0x2F98F, 8654, 3}, {0x2F990, 8657, 3}, {0x2F991, 8660, 3}, {0x2F992, 8663, 3},
+    {0x2F993, 8666, 3}, {0x2F994, 8669, 3}, {0x2F995, 8672, 3}, {0x2F996, 8675, 3},
+    {0x2F997, 8678, 4}, {0x2F998, 8682, 3}, {0x2F999, 8685, 3}, {0x2F99A, 8688, 3},
+    {0x2F99B, 8691, 3}, {0x2F99C, 8694, 3}, {0x2F99D, 8697, 3}, {0x2F99E, 8700, 3},
+    {0x2F99F, 8703, 3}, {0x2F9A0, 8706, 3}, {0x2F9A1, 8709, 3}, {0x2F9A2, 8712, 3},
+    {0x2F9A3, 8715, 3}, {0x2F9A4, 8718, 4}, {0x2F9A5, 8722, 4}, {0x2F9A6, 8726, 4},
+    {0x2F9A7, 8730, 3}, {0x2F9A8, 8733, 3}, {0x2F9A9, 8736, 3}, {0x2F9AA, 8739, 3},
+    {0x2F9AB, 8742, 4}, {0x2F9AC, 8746, 3}, {0x2F9AD, 8749, 4}, {0x2F9AE, 8753, 3},
+    {0x2F9AF, 8756, 3}, {0x2F9B0, 8759, 4}, {0x2F9B1, 8763, 4}, {0x2F9B2, 8767, 3},
+    {0x2F9B3, 8770, 3}, {0x2F9B4, 8773, 3}, {0x2F9B5, 8776, 3}, {0x2F9B6, 8779, 3},
+    {0x2F9B7, 8782, 3}, {0x2F9B8, 8785, 3}, {0x2F9B9, 8788, 3}, {0x2F9BA, 8791, 3},
+    {0x2F9BB, 8794, 3}, {0x2F9BC, 8797, 3}, {0x2F9BD, 8800, 3}, {0x2F9BE, 8803, 3},
+    {0x2F9BF, 8806, 3}, {0x2F9C0, 8809, 3}, {0x2F9C1, 8812, 3}, {0x2F9C2, 8815, 3},
+    {0x2F9C3, 8818, 3}, {0x2F9C4, 8821, 3}, {0x2F9C5, 8824, 4}, {0x2F9C6, 8828, 3},
+    {0x2F9C7, 8831, 3}, {0x2F9C8, 8834, 3}, {0x2F9C9, 8837, 3}, {0x2F9CA, 8840, 3},
+    {0x2F9CB, 8843, 4}, {0x2F9CC, 8847, 4}, {0x2F9CD, 8851, 3}, {0x2F9CE, 8854, 3},
+    {0x2F9CF, 8857, 3}, {0x2F9D0, 8860, 3}, {0x2F9D1, 8863, 3}, {0x2F9D2, 8866, 3},
+    {0x2F9D3, 8869, 4}, {0x2F9D4, 8873, 3}, {0x2F9D5, 8876, 3}, {0x2F9D6, 8879, 3},
+    {0x2F9D7, 8882, 3}, {0x2F9D8, 8885, 4}, {0x2F9D9, 8889, 4}, {0x2F9DA, 8893, 3},
+    {0x2F9DB, 8896, 3}, {0x2F9DC, 8899, 3}, {0x2F9DD, 8902, 4}, {0x2F9DE, 8906, 3},
+    {0x2F9DF, 8909, 3}, {0x2F9E0, 8912, 4}, {0x2F9E1, 8916, 4}, {0x2F9E2, 8920, 3},
+    {0x2F9E3, 8923, 3}, {0x2F9E4, 8926, 3}, {0x2F9E5, 8929, 4}, {0x2F9E6, 8933, 3},
+    {0x2F9E7, 8936, 3}, {0x2F9E8, 8939, 3}, {0x2F9E9, 8942, 3}, {0x2F9EA, 8945, 3},
+    {0x2F9EB, 8948, 3}, {0x2F9EC, 8951, 3}, {0x2F9ED, 8954, 4}, {0x2F9EE, 8958, 3},
+    {0x2F9EF, 8961, 3}, {0x2F9F0, 8964, 3}, {0x2F9F1, 8967, 4}, {0x2F9F2, 8971, 3},
+    {0x2F9F3, 8974, 3}, {0x2F9F4, 8977, 3}, {0x2F9F5, 8980, 3}, {0x2F9F6, 8983, 4},
+    {0x2F9F7, 8987, 4}, {0x2F9F8, 8991, 3}, {0x2F9F9, 8994, 3}, {0x2F9FA, 8997, 3},
+    {0x2F9FB, 9000, 4}, {0x2F9FC, 9004, 3}, {0x2F9FD, 9007, 4}, {0x2F9FE, 9011, 3},
+    {0x2F9FF, 9014, 3}, {0x2FA00, 9017, 3}, {0x2FA01, 9020, 4}, {0x2FA02, 9024, 3},
+    {0x2FA03, 9027, 3}, {0x2FA04, 9030, 3}, {0x2FA05, 9033, 3}, {0x2FA06, 9036, 3},
+    {0x2FA07, 9039, 3}, {0x2FA08, 9042, 3}, {0x2FA09, 9045, 4}, {0x2FA0A, 9049, 3},
+    {0x2FA0B, 9052, 3}, {0x2FA0C, 9055, 3}, {0x2FA0D, 9058, 3}, {0x2FA0E, 9061, 3},
+    {0x2FA0F, 9064, 3}, {0x2FA10, 9067, 4}, {0x2FA11, 9071, 3}, {0x2FA12, 9074, 4},
+    {0x2FA13, 9078, 4}, {0x2FA14, 9082, 4}, {0x2FA15, 9086, 3}, {0x2FA16, 9089, 3},
+    {0x2FA17, 9092, 3}, {0x2FA18, 9095, 3}, {0x2FA19, 9098, 3}, {0x2FA1A, 9101, 3},
+    {0x2FA1B, 9104, 3}, {0x2FA1C, 9107, 3}, {0x2FA1D, 9110, 4},
+};
+}  // namespace
+
+std::string_view unicode_nfkc_char(uint32_t cp) {
+    size_t lo = 0, hi = sizeof kNfkc / sizeof kNfkc[0];
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (cp < kNfkc[mid][0]) hi = mid;
+        else if (cp > kNfkc[mid][0]) lo = mid + 1;
+        else return std::string_view(kNfkcText + kNfkc[mid][1], kNfkc[mid][2]);
+    }
+    return {};
+}
+
+}  // namespace toy

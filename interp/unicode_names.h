@@ -17,4 +17,9 @@ bool unicode_is_printable(uint32_t cp);
 bool unicode_is_xid_start(uint32_t cp);
 bool unicode_is_xid_continue(uint32_t cp);
 
+// NFKC of one identifier character, as UTF-8, when it differs from the character itself
+// (fullwidth letters, ligatures, MICRO SIGN, ...); empty otherwise. Identifiers are
+// normalized character by character with this (no canonical composition of sequences).
+std::string_view unicode_nfkc_char(uint32_t cp);
+
 }  // namespace toy

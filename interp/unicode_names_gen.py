@@ -121,6 +121,104 @@ out.append("""bool unicode_is_printable(uint32_t cp) {
 
 }  // namespace toy
 """)
+# Identifier characters beyond ASCII (XID_Start / XID_Continue as str.isidentifier sees them).
+def cp_ranges(pred):
+    r, first = [], None
+    for cp in range(0x80, 0x110000):
+        ok = pred(chr(cp))
+        if ok and first is None:
+            first = cp
+        if not ok and first is not None:
+            r.append((first, cp - 1))
+            first = None
+    if first is not None:
+        r.append((first, 0x10FFFF))
+    return r
+
+def emit_table(name, ranges):
+    out.append("namespace {\nconst unsigned %s[][2] = {\n" % name)
+    row = "   "
+    for a, b in ranges:
+        piece = " {0x%X, 0x%X}," % (a, b)
+        if len(row) + len(piece) > 96:
+            out.append(row + "\n")
+            row = "   "
+        row += piece
+    out.append(row + "\n};\n}  // namespace\n\n")
+
+out.append("namespace toy {\n\n")
+emit_table("kXidStart", cp_ranges(lambda c: c.isidentifier()))
+emit_table("kXidContinue", cp_ranges(lambda c: ("a" + c).isidentifier()))
+out.append("""namespace {
+template <size_t N> bool in_ranges(const unsigned (&t)[N][2], uint32_t cp) {
+    size_t lo = 0, hi = N;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (cp < t[mid][0]) hi = mid;
+        else if (cp > t[mid][1]) lo = mid + 1;
+        else return true;
+    }
+    return false;
+}
+}  // namespace
+
+bool unicode_is_xid_start(uint32_t cp) {
+    if (cp < 0x80) return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || cp == '_';
+    return in_ranges(kXidStart, cp);
+}
+
+bool unicode_is_xid_continue(uint32_t cp) {
+    if (cp < 0x80)
+        return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || cp == '_' || (cp >= '0' && cp <= '9');
+    return in_ranges(kXidContinue, cp);
+}
+
+}  // namespace toy
+""")
+
+# NFKC of single identifier characters that change under it (fullwidth forms, ligatures,
+# MICRO SIGN, mathematical alphanumerics, ...): CPython normalizes identifiers with NFKC.
+nfkc = []
+blob2 = b""
+for cp in range(0x80, 0x110000):
+    c = chr(cp)
+    if ("a" + c).isidentifier():
+        k = unicodedata.normalize("NFKC", c)
+        if k != c:
+            kb = k.encode()
+            nfkc.append((cp, len(blob2), len(kb)))
+            blob2 += kb
+out.append("namespace toy {\n\nnamespace {\nconst char kNfkcText[] =\n")
+line = '    "'
+for b in blob2:
+    piece = "\\x%02x" % b
+    if len(line) + len(piece) > 96:
+        out.append(line + '"\n')
+        line = '    "'
+    line += piece
+out.append(line + '";\n\n// {code point, offset in kNfkcText, length}\nconst unsigned kNfkc[][3] = {\n')
+row = "   "
+for cp, off, n in nfkc:
+    piece = " {0x%X, %d, %d}," % (cp, off, n)
+    if len(row) + len(piece) > 96:
+        out.append(row + "\n")
+        row = "   "
+    row += piece
+out.append(row + "\n};\n}  // namespace\n\n")
+out.append("""std::string_view unicode_nfkc_char(uint32_t cp) {
+    size_t lo = 0, hi = sizeof kNfkc / sizeof kNfkc[0];
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (cp < kNfkc[mid][0]) hi = mid;
+        else if (cp > kNfkc[mid][0]) lo = mid + 1;
+        else return std::string_view(kNfkcText + kNfkc[mid][1], kNfkc[mid][2]);
+    }
+    return {};
+}
+
+}  // namespace toy
+""")
+
 here = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(here, "unicode_names.cpp"), "w") as f:
     f.write("".join(out))

@@ -282,6 +282,12 @@ Ref run_frame(ThreadState* ts, Frame* entry, bool throwing) {
     ip = frame->ip;
     if (throwing) {
         // An exception raised into the frame at its current instruction (generator throw).
+        if (!frame->yielded && ip == code_base) {
+            // Not started yet: CPython reports the `def` line.
+            unwind_pc = 0;
+            traceback_add(*ts->exc, code, 0, globals, code->firstlineno);
+            goto exception_unwind;
+        }
         frame->yielded = false;
         goto error;
     }
