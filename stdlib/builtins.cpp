@@ -269,11 +269,7 @@ Ref float_divmod(double vx, double wx) {
     } else {
         floordiv = std::copysign(0.0, vx / wx);
     }
-    RefT<Tuple> t = new_tuple(2);
-    if (!t) return nullptr;
-    t->items[0] = Value::from_double(floordiv);
-    t->items[1] = Value::from_double(mod);
-    return Ref(std::move(t));
+    return Ref(new_tuple_of({Value::from_double(floordiv), Value::from_double(mod)}));
 }
 
 bool is_number(Value v) { return v.is_double() || is_int(v); }

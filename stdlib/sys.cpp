@@ -255,11 +255,10 @@ RefT<Module> create_sys_module() {
     while (kNativeModules[nnative].name) ++nnative;
     RefT<Tuple> names = new_tuple(nnative + 2);
     if (!names) return nullptr;
-    names->items[0] = Value::object(intern("builtins"));
-    names->items[1] = Value::object(intern("sys"));
-    for (int64_t i = 0; i < nnative; ++i) {
-        names->items[i + 2] = Value::object(intern(kNativeModules[i].name));
-    }
+    Value* items = names->begin();
+    items[0] = Value::object(intern("builtins"));
+    items[1] = Value::object(intern("sys"));
+    for (int64_t i = 0; i < nnative; ++i) items[i + 2] = Value::object(intern(kNativeModules[i].name));
     if (!module_add(s, "builtin_module_names", names.value())) return nullptr;
 
     // The std streams: stdout line-buffered on a terminal, else block-buffered (flushed at
