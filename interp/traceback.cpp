@@ -484,7 +484,7 @@ void write_fd2(const std::string& s) {
 
 }  // namespace
 
-bool traceback_add(Value e, CodeObject* code, uint32_t lasti, Dict* globals) {
+bool traceback_add(Value e, CodeObject* code, uint32_t lasti, Dict* globals, int lineno) {
     if (!e.is_object() || !type_has(e.as_object()->type, kExceptionSubclass)) return true;
     BaseExceptionObject* be = e.as<BaseExceptionObject>();
     if (!globals || !be->traceback.is_null() || !is_subtype(e.as_object()->type, &exc::NameError))
@@ -497,7 +497,7 @@ bool traceback_add(Value e, CodeObject* code, uint32_t lasti, Dict* globals) {
     incref(code);
     tb->code = code;
     tb->lasti = lasti;
-    tb->lineno = code->line_at(lasti);
+    tb->lineno = lineno >= 0 ? lineno : code->line_at(lasti);
     tb->frame_locals = Value::null();
     if (globals) incref(globals);
     tb->globals = globals;

@@ -29,7 +29,10 @@ struct Traceback : Object {
 // Prepends an entry for (code, lasti) to the traceback of exception `exc` (the VM calls it
 // for each frame an exception leaves or is raised in). False on MemoryError.
 // `globals` (may be null) is kept on the innermost entry of a NameError for "Did you mean".
-bool traceback_add(Value exc, CodeObject* code, uint32_t lasti, Dict* globals = nullptr);
+// `lineno` >= 0 overrides the line of lasti (a generator thrown into before it started
+// reports its `def` line).
+bool traceback_add(Value exc, CodeObject* code, uint32_t lasti, Dict* globals = nullptr,
+                   int lineno = -1);
 
 // Called when an exception propagates out of frame `f`: the frame's locals move into the
 // traceback entry for it (the head of exc's traceback), so that they live as long as the
