@@ -205,6 +205,12 @@ bool Compiler::enter_scope(const std::string& name, ScopeType type, const void* 
         unit->freevars.push_back(f);
     }
     units_.push_back(std::move(unit));
+    if (ste->type == BlockType::kFunction && (ste->generator || ste->coroutine)) {
+        // A generator that has not started yet is at pc 0: as CPython's RETURN_GENERATOR,
+        // that instruction carries the first line, for throw() into an unstarted generator.
+        LocGuard g(u(), ast::Loc{lineno, -1, lineno, -1});
+        emit(Op::NOP);
+    }
     return true;
 }
 
