@@ -15,7 +15,6 @@
 #include "runtime/misc_types.h"
 #include "runtime/str.h"
 #include "runtime/tuple.h"
-#include "runtime/unicode_names.h"
 
 namespace toy {
 namespace {
@@ -264,19 +263,6 @@ TEST_F(StrTest, Bytes) {
     EXPECT_EQ(rep(call_method(b.get(), intern("hex"), {})), "'68656c6c6f'");
     EXPECT_EQ(rep(call_method(b.get(), intern("split"), {new_bytes("l").value()})),
               "[b'he', b'', b'o']");
-}
-
-TEST_F(StrTest, UnicodeNames) {
-    EXPECT_EQ(unicode_lookup_name("GREEK SMALL LETTER ALPHA"), 0x3B1);
-    EXPECT_EQ(unicode_lookup_name("latin capital letter e with acute"), 0xC9);
-    EXPECT_EQ(unicode_lookup_name("GRINNING FACE"), 0x1F600);
-    EXPECT_EQ(unicode_lookup_name("CJK UNIFIED IDEOGRAPH-65E5"), 0x65E5);
-    EXPECT_EQ(unicode_lookup_name("HANGUL SYLLABLE HAN"), 0xD55C);
-    EXPECT_EQ(unicode_lookup_name("NBSP"), 0xA0);
-    EXPECT_EQ(unicode_lookup_name("NO SUCH NAME"), -1);
-    EXPECT_EQ(unicode_char_name(0xA0), "NO-BREAK SPACE");
-    EXPECT_EQ(unicode_char_name(0xD55C), "HANGUL SYLLABLE HAN");
-    EXPECT_EQ(unicode_char_name(0x41), "LATIN CAPITAL LETTER A");
 }
 
 }  // namespace
