@@ -27,6 +27,7 @@ void init_time_types();
 
 const NativeModuleDef kNativeModules[] = {
     {"math", create_math_module},
+    {"numeric", create_numeric_module},
     {"time", create_time_module},
     {nullptr, nullptr},
 };

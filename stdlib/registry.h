@@ -62,6 +62,7 @@ extern const NativeModuleDef kNativeModules[];
 RefT<Module> create_sys_module();
 RefT<Module> create_time_module();
 RefT<Module> create_math_module();
+RefT<Module> create_numeric_module();  // numeric.cpp (issue 3: GIL-releasing float64 arrays)
 
 // Embedded Toy sources (stdlib/lib/*.toy); empty view when there is no such module.
 std::string_view find_embedded_module(std::string_view name);
