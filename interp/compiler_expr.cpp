@@ -772,9 +772,25 @@ void Compiler::visit_boolop(ast::BoolOp* e) {
 
 // ---- calls ----------------------------------------------------------------------------------
 
+// Parameters may not be named __debug__ (CPython's compiler_check_debug_args).
+bool Compiler::check_debug_args(ast::Arguments* a, const ast::Loc& loc) {
+    if (!a) return true;
+    auto bad = [](ast::Arg* p) { return p && p->arg == "__debug__"; };
+    bool found = bad(a->vararg) || bad(a->kwarg);
+    for (auto* p : a->posonlyargs) found = found || bad(p);
+    for (auto* p : a->args) found = found || bad(p);
+    for (auto* p : a->kwonlyargs) found = found || bad(p);
+    if (found) error(loc, "cannot assign to __debug__");
+    return !found;
+}
+
 bool Compiler::check_keywords(const std::vector<ast::Keyword*>& keywords) {
     for (size_t i = 0; i < keywords.size(); ++i) {
         if (keywords[i]->arg.empty()) continue;
+        if (keywords[i]->arg == "__debug__") {
+            error(u().loc, "cannot assign to __debug__");
+            return false;
+        }
         for (size_t j = i + 1; j < keywords.size(); ++j) {
             if (keywords[j]->arg == keywords[i]->arg) {
                 error(keywords[j]->loc,
@@ -1129,6 +1145,7 @@ void Compiler::set_arguments(ast::Arguments* args) {
 }
 
 void Compiler::visit_lambda(ast::Lambda* e) {
+    if (!check_debug_args(e->args, e->loc)) return;
     uint32_t flags = default_arguments(e->args);
     if (failed_) return;
     if (!enter_scope("<lambda>", ScopeType::kLambda, e, e->loc.line)) return;

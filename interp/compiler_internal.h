@@ -155,6 +155,7 @@ public:
     void call_helper(int pushed, const std::vector<ast::Expr*>& args,
                      const std::vector<ast::Keyword*>& keywords);
     bool check_keywords(const std::vector<ast::Keyword*>& keywords);
+    bool check_debug_args(ast::Arguments* a, const ast::Loc& loc);
     void starunpack(const std::vector<ast::Expr*>& elts, int pushed, Op build, Op add, Op extend,
                     bool tuple);
     void visit_dict(ast::Dict* e);

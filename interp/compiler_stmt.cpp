@@ -226,6 +226,10 @@ void Compiler::store_target(ast::Expr* t) {
     }
     case ast::ExprKind::Attribute: {
         auto* a = static_cast<ast::Attribute*>(t);
+        if (a->attr == "__debug__") {
+            error(t->loc, "cannot assign to __debug__");
+            break;
+        }
         visit_expr(a->value);
         emit(Op::STORE_ATTR, add_name(mangle(a->attr)));
         break;
@@ -295,6 +299,10 @@ void Compiler::visit_delete(ast::Expr* t) {
     LocGuard g(u(), t->loc);
     switch (t->kind) {
     case ast::ExprKind::Name:
+        if (static_cast<ast::Name*>(t)->id == "__debug__") {
+            error(t->loc, "cannot delete __debug__");
+            break;
+        }
         nameop(static_cast<ast::Name*>(t)->id, ast::Ctx::Del);
         break;
     case ast::ExprKind::Attribute: {
@@ -811,6 +819,10 @@ void Compiler::visit_with(ast::With* s, size_t pos) {
 
 void Compiler::visit_import(ast::Import* s) {
     for (auto* alias : s->names) {
+        if (alias->asname == "__debug__") {
+            error(s->loc, "cannot assign to __debug__");
+            return;
+        }
         LocGuard g(u(), alias->loc.line ? alias->loc : s->loc);
         emit(Op::LOAD_CONST, add_const(make_int(0), "i0"));
         load_none();
@@ -876,6 +888,10 @@ void Compiler::visit_import_from(ast::ImportFrom* s) {
         return;
     }
     for (auto* a : s->names) {
+        if ((a->asname.empty() ? a->name : a->asname) == "__debug__") {
+            error(s->loc, "cannot assign to __debug__");
+            return;
+        }
         LocGuard g(u(), a->loc.line ? a->loc : s->loc);
         emit(Op::IMPORT_FROM, add_name(a->name));
         nameop(a->asname.empty() ? a->name : a->asname, ast::Ctx::Store);
@@ -886,6 +902,7 @@ void Compiler::visit_import_from(ast::ImportFrom* s) {
 // ---- def and class --------------------------------------------------------------------------
 
 void Compiler::visit_function(ast::FunctionDef* s) {
+    if (!check_debug_args(s->args, s->loc)) return;
     for (auto* d : s->decorator_list) visit_expr(d);
     int firstlineno = s->decorator_list.empty() ? s->loc.line : s->decorator_list[0]->loc.line;
     uint32_t flags = default_arguments(s->args);
