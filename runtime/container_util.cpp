@@ -15,7 +15,6 @@ namespace toy::detail {
 namespace {
 
 struct TrashState {
-    int depth = 0;
     bool draining = false;
     std::vector<std::pair<Object*, DeallocSlot>> later;
 };
@@ -25,23 +24,21 @@ thread_local std::vector<Object*> t_repr_stack;
 
 }  // namespace
 
-bool trash_begin(Object* o, DeallocSlot fn) {
-    TrashState& t = t_trash;
-    if (t.depth >= kTrashDepth) {
-        // A heap type's instance: its subtype_dealloc drops the type right after we return,
-        // so keep the type alive until the parked object is really freed.
-        if (type_has(o->type, kHeapType)) incref(o->type);
-        t.later.emplace_back(o, fn);
-        return false;
-    }
-    ++t.depth;
-    return true;
+thread_local int t_trash_depth = 0;
+thread_local bool t_trash_pending = false;
+
+bool trash_park(Object* o, DeallocSlot fn) {
+    // A heap type's instance: its subtype_dealloc drops the type right after we return,
+    // so keep the type alive until the parked object is really freed.
+    if (type_has(o->type, kHeapType)) incref(o->type);
+    t_trash.later.emplace_back(o, fn);
+    t_trash_pending = true;
+    return false;
 }
 
-void trash_end() {
+void trash_drain() {
     TrashState& t = t_trash;
-    --t.depth;
-    if (t.depth != 0 || t.draining || t.later.empty()) return;
+    if (t.draining) return;
     t.draining = true;
     while (!t.later.empty()) {
         auto [o, fn] = t.later.back();
@@ -51,6 +48,7 @@ void trash_end() {
         fn(o);  // nests at most kTrashDepth deep again, parking the rest
         if (heap) decref(type);
     }
+    t_trash_pending = false;
     t.draining = false;
 }
 

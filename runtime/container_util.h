@@ -53,8 +53,20 @@ inline int eq_fast(Value a, Value b) {
 inline constexpr int kTrashDepth = 50;
 // Returns true if the caller should deallocate `o` now (then it must call trash_end() when
 // done); false if `o` was parked and will be deallocated later by calling `fn(o)`.
-bool trash_begin(Object* o, DeallocSlot fn);
-void trash_end();
+// The per-thread depth counter is inline; parking and draining are out of line.
+extern thread_local int t_trash_depth;
+bool trash_park(Object* o, DeallocSlot fn);  // always returns false
+void trash_drain();
+inline bool trash_begin(Object* o, DeallocSlot fn) {
+    if (TOY_UNLIKELY(t_trash_depth >= kTrashDepth)) return trash_park(o, fn);
+    ++t_trash_depth;
+    return true;
+}
+// Drains parked objects once the outermost container dealloc is done.
+extern thread_local bool t_trash_pending;
+inline void trash_end() {
+    if (--t_trash_depth == 0 && TOY_UNLIKELY(t_trash_pending)) trash_drain();
+}
 
 // --- repr of possibly recursive containers --------------------------------------------------
 // 0: entered (call repr_leave afterwards); 1: `o` is already being repr'd (print "[...]").

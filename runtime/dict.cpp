@@ -58,11 +58,28 @@ inline uint64_t next_version() {
 
 inline int64_t usable_for(int64_t size) { return (size << 1) / 3; }
 
+// Per-thread caches of exact dict objects and of minimum-size tables (CPython keeps free
+// lists of both): most dicts are small and short-lived (instance dicts, **kwargs, literals).
+constexpr int kCacheMax = 80;
+constexpr size_t kMinTableBytes =
+    kMinSize * sizeof(int64_t) + static_cast<size_t>((kMinSize << 1) / 3) * sizeof(DictEntry);
+struct DictCaches {
+    Dict* dicts[kCacheMax];
+    int ndicts = 0;
+    void* tables[kCacheMax];
+    int ntables = 0;
+    ~DictCaches() {
+        while (ndicts > 0) object_free(dicts[--ndicts], sizeof(Dict));
+        while (ntables > 0) std::free(tables[--ntables]);
+    }
+};
+thread_local DictCaches t_dc;
+
 // Replaces d's table by an empty one of `size` index slots. Returns the old block.
 bool alloc_table(Dict* d, int64_t size) {
     int64_t cap = usable_for(size);
     size_t bytes = static_cast<size_t>(size) * sizeof(int64_t) + static_cast<size_t>(cap) * sizeof(DictEntry);
-    void* mem = std::malloc(bytes);
+    void* mem = size == kMinSize && t_dc.ntables > 0 ? t_dc.tables[--t_dc.ntables] : std::malloc(bytes);
     if (!mem) {
         (void)raise_no_memory();
         return false;
@@ -76,7 +93,12 @@ bool alloc_table(Dict* d, int64_t size) {
     return true;
 }
 
-inline void free_table(int64_t* index) { std::free(index); }
+inline void free_table(int64_t* index, int64_t size) {
+    if (size == kMinSize && t_dc.ntables < kCacheMax)
+        t_dc.tables[t_dc.ntables++] = index;
+    else
+        std::free(index);
+}
 
 inline size_t find_empty_slot(const Dict* d, int64_t hash) {
     size_t mask = static_cast<size_t>(d->index_size - 1);
@@ -96,6 +118,7 @@ bool resize(Dict* d, int64_t minsize) {
     int64_t* old_index = d->index;
     DictEntry* old_entries = d->entries;
     int64_t old_n = d->nentries;
+    int64_t old_size = d->index_size;
     if (!alloc_table(d, size)) return false;
     int64_t n = 0;
     for (int64_t i = 0; i < old_n; ++i) {
@@ -106,7 +129,7 @@ bool resize(Dict* d, int64_t minsize) {
         ++n;
     }
     d->nentries = n;
-    free_table(old_index);
+    if (old_index) free_table(old_index, old_size);
     return true;
 }
 
@@ -243,6 +266,7 @@ void dict_dealloc(Object* o) {
     int64_t* index = d->index;
     DictEntry* entries = d->entries;
     int64_t n = d->nentries;
+    int64_t size = d->index_size;
     d->index = nullptr;
     d->entries = nullptr;
     d->used = d->nentries = d->capacity = d->index_size = 0;
@@ -250,8 +274,11 @@ void dict_dealloc(Object* o) {
         decref(entries[i].key);
         decref(entries[i].value);
     }
-    free_table(index);
-    object_free(o, o->type->basic_size > sizeof(Dict) ? o->type->basic_size : sizeof(Dict));
+    if (index) free_table(index, size);
+    if (o->type == &dict_type && t_dc.ndicts < kCacheMax)
+        t_dc.dicts[t_dc.ndicts++] = d;
+    else
+        object_free(o, o->type->basic_size > sizeof(Dict) ? o->type->basic_size : sizeof(Dict));
     trash_end();
 }
 
@@ -355,6 +382,7 @@ Ref dict_ior(Value a, Value b) {
 }
 
 Ref dict_new(Type* type, CallArgs a) {
+    if (type == &dict_type) return new_dict();
     size_t extra = type->basic_size > sizeof(Dict) ? type->basic_size - sizeof(Dict) : 0;
     Dict* d = new_object<Dict>(type, extra);
     if (!d) return nullptr;
@@ -840,8 +868,14 @@ Ref set_key_error(Value key) {
 }
 
 RefT<Dict> new_dict(int64_t reserve) {
-    Dict* d = new_object<Dict>(&dict_type, 0);
-    if (!d) return nullptr;
+    Dict* d;
+    if (t_dc.ndicts > 0) {
+        d = t_dc.dicts[--t_dc.ndicts];  // fields were reset by dict_dealloc
+        d->refcnt = 1;
+    } else {
+        d = new_object<Dict>(&dict_type, 0);
+        if (!d) return nullptr;
+    }
     RefT<Dict> r = RefT<Dict>::steal(d);
     d->version = next_version();
     if (reserve > 0) {
@@ -973,7 +1007,7 @@ bool dict_merge(Dict* a, Value b, int override) {
             int64_t size = kMinSize;
             while (usable_for(size) < other->used) size <<= 1;
             if (size > a->index_size) {
-                if (a->index) free_table(a->index);
+                if (a->index) free_table(a->index, a->index_size);
                 a->index = nullptr;
                 if (!alloc_table(a, size)) return false;
             }
@@ -1109,6 +1143,7 @@ void dict_clear(Dict* d) {
     int64_t* index = d->index;
     DictEntry* entries = d->entries;
     int64_t n = d->nentries;
+    int64_t size = d->index_size;
     d->index = nullptr;
     d->entries = nullptr;
     d->used = d->nentries = d->capacity = d->index_size = 0;
@@ -1117,7 +1152,7 @@ void dict_clear(Dict* d) {
         decref(entries[i].key);
         decref(entries[i].value);
     }
-    free_table(index);
+    if (index) free_table(index, size);
 }
 
 Ref dict_keys_to_list(Dict* d) {

@@ -69,6 +69,17 @@ inline List* as_list(Value v) { return v.as<List>(); }
 
 inline Ref bool_ref(bool b) { return Ref::boolean(b); }
 
+// Per-thread cache of exact list objects (CPython keeps a free list of 80).
+constexpr int kListCacheMax = 80;
+struct ListCache {
+    List* lists[kListCacheMax];
+    int n = 0;
+    ~ListCache() {
+        while (n > 0) object_free(lists[--n], sizeof(List));
+    }
+};
+thread_local ListCache t_lc;
+
 void list_dealloc(Object* o) {
     if (!trash_begin(o, list_dealloc)) return;
     List* l = static_cast<List*>(o);
@@ -78,7 +89,11 @@ void list_dealloc(Object* o) {
     l->size = 0;
     for (int64_t i = n; i-- > 0;) decref(items[i]);
     std::free(items);
-    object_free(o, o->type->basic_size > sizeof(List) ? o->type->basic_size : sizeof(List));
+    l->capacity = 0;
+    if (o->type == &list_type && t_lc.n < kListCacheMax)
+        t_lc.lists[t_lc.n++] = l;
+    else
+        object_free(o, o->type->basic_size > sizeof(List) ? o->type->basic_size : sizeof(List));
     trash_end();
 }
 
@@ -457,6 +472,7 @@ Ref list_inplace_repeat(Value a, Value b) {
 }
 
 Ref list_new(Type* type, CallArgs a) {
+    if (type == &list_type) return new_list();
     List* l = new_object<List>(type, type->basic_size > sizeof(List) ? type->basic_size - sizeof(List) : 0);
     if (!l) return nullptr;
     if (type != &list_type && type->basic_size > sizeof(List))
@@ -822,8 +838,14 @@ const MethodDef list_methods[] = {
 // --- public ---------------------------------------------------------------------------------
 
 RefT<List> new_list(int64_t reserve) {
-    List* l = new_object<List>(&list_type, 0);
-    if (!l) return nullptr;
+    List* l;
+    if (t_lc.n > 0) {
+        l = t_lc.lists[--t_lc.n];  // items/size/capacity were reset by list_dealloc
+        l->refcnt = 1;
+    } else {
+        l = new_object<List>(&list_type, 0);
+        if (!l) return nullptr;
+    }
     RefT<List> r = RefT<List>::steal(l);
     if (reserve > 0) {
         if (reserve > INT64_MAX / 16) {
