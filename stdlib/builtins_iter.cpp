@@ -31,14 +31,14 @@ Ref builtin_sorted(Value, CallArgs a) {
         if (str_eq(k, TOY_NAME(key))) {
             key = v;
         } else if (str_eq(k, TOY_NAME(reverse))) {
+            // Argument Clinic's bool(accept={int}): an int (or __index__), nothing else.
             int64_t r;
-            if (v.is_double()) {
-                return raise(&exc::TypeError, "'float' object cannot be interpreted as an integer");
+            if (!is_int(v) && !type_of(v)->index) {
+                return raisef(&exc::TypeError, "'{}' object cannot be interpreted as an integer",
+                              type_name(v));
             }
-            int t = truthy(v);
-            if (t < 0) return nullptr;
-            (void)r;
-            reverse = t != 0;
+            if (!index_value(v, &r)) return nullptr;
+            reverse = r != 0;
         } else {
             return raisef(&exc::TypeError, "'{}' is an invalid keyword argument for sort()", k->view());
         }
