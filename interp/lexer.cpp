@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdint>
 #include <cstring>
 
 namespace toy {
@@ -582,7 +583,10 @@ Token Lexer::next() {
             if (c == ' ' || c == '\t' || c == '\f') ++pos_;
             else break;
         }
+        // A NEWLINE token after a comment starts at the '#' (as CPython's does).
+        uint32_t comment_start = UINT32_MAX;
         if (pos_ < end_ && src_[pos_] == '#') {
+            comment_start = pos_;
             while (pos_ < end_ && src_[pos_] != '\n') ++pos_;
         }
         if (pos_ >= end_) {
@@ -607,7 +611,7 @@ Token Lexer::next() {
             if (!last_was_newline_) {
                 // CPython appends a newline to a last line that lacks one.
                 last_was_newline_ = true;
-                Token t = make(Tok::Newline, pos_, pos_);
+                Token t = make(Tok::Newline, comment_start != UINT32_MAX ? comment_start : pos_, pos_);
                 newline_at(pos_);
                 atbol_ = true;
                 return t;
@@ -630,7 +634,7 @@ Token Lexer::next() {
                 newline_at(pos_);
                 continue;
             }
-            Token t = make(Tok::Newline, start, start);
+            Token t = make(Tok::Newline, comment_start != UINT32_MAX ? comment_start : start, start);
             newline_at(pos_);
             atbol_ = true;
             last_was_newline_ = true;

@@ -54,9 +54,8 @@ std::string Parser::ident(const Token& t) const {
 std::nullptr_t Parser::error_at(int line, int col, int end_line, int end_col, std::string msg,
                                 std::string_view kind) {
     if (failed_) return nullptr;
-    // A rule that had to look at a tokenizer error never gets to raise its own message: the
-    // tokenizer's error wins (as in CPython, where the error token aborts the rule).
-    if (p_ < toks_.size() && toks_[p_].kind == Tok::Error) return generic_error();
+    // Once the tokenizer has failed, its error wins (CPython raises it as the token is read).
+    if (!toks_.empty() && toks_.back().kind == Tok::Error) return generic_error();
     failed_ = true;
     if (fstring_) msg = "f-string: " + msg;
     // CPython shows the line with its newline when it is the tokenizer's current line,
@@ -89,8 +88,9 @@ std::nullptr_t Parser::error_range(const Node* a, const Node* b, std::string msg
 // marker (which has no column) the offset is the end of the current line and end_offset -1.
 std::nullptr_t Parser::error_last(std::string msg, std::string_view kind) {
     if (failed_) return nullptr;
-    const Token& t = toks_.empty() ? peek() : toks_.back();
-    if (t.kind == Tok::Error) return generic_error();
+    if (toks_.empty()) peek();
+    if (toks_.back().kind == Tok::Error) return generic_error();
+    const Token& t = furthest_ < toks_.size() ? toks_[furthest_] : toks_.back();
     if (t.col < 0) {
         std::string_view lt = lex_.line_text(t.line);
         int n = 0;
@@ -105,10 +105,14 @@ std::nullptr_t Parser::error_last(std::string msg, std::string_view kind) {
     return error_tok(t, std::move(msg), kind);
 }
 
-std::nullptr_t Parser::generic_error() {
+std::nullptr_t Parser::generic_error(size_t at_index) {
     if (failed_) return nullptr;
     if (toks_.empty()) peek();
-    const Token& t = toks_.back();
+    // A tokenizer error, once read, is the error (CPython raises it as the token is read).
+    const Token& t = toks_.back().kind == Tok::Error ? toks_.back()
+                     : at_index < toks_.size()       ? toks_[at_index]
+                     : furthest_ < toks_.size()      ? toks_[furthest_]
+                                                     : toks_.back();
     if (t.kind == Tok::Error) {
         failed_ = true;
         tok_error_ = true;
@@ -116,18 +120,19 @@ std::nullptr_t Parser::generic_error() {
         if (fstring_) err_->msg = "f-string: " + err_->msg;
         return nullptr;
     }
-    if (t.kind == Tok::Indent) {
-        // CPython's caret sits on the last character of the indentation.
-        error_at(t.line, t.col - 1, t.line, -1, "unexpected indent", "IndentationError");
+    if (t.kind == Tok::Indent || t.kind == Tok::Dedent) {
+        // CPython's caret sits on the last character of the indentation; and it does not
+        // look further for tokenizer errors (see finish_error).
+        error_at(t.line, t.col - 1, t.line, -1,
+                 t.kind == Tok::Indent ? "unexpected indent" : "unexpected unindent",
+                 "IndentationError");
         err_->end_col = -1;
+        indent_error_ = true;
         return nullptr;
     }
-    if (t.kind == Tok::Dedent) {
-        error_at(t.line, t.col - 1, t.line, -1, "unexpected unindent", "IndentationError");
-        err_->end_col = -1;
-        return nullptr;
-    }
-    return error_tok(t, "invalid syntax");
+    error_tok(t, "invalid syntax");
+    generic_failed_ = true;
+    return nullptr;
 }
 
 void Parser::too_deep() {
@@ -139,7 +144,7 @@ void Parser::too_deep() {
 // After a parser error: CPython tokenizes the rest of the input, and a tokenizer error
 // found there replaces the parser's error.
 void Parser::finish_error() {
-    if (!failed_ || tok_error_ || fstring_) return;
+    if (!failed_ || tok_error_ || fstring_ || indent_error_) return;
     int err_line = toks_.empty() ? 0 : toks_.back().line;
     if (toks_.empty() || toks_.back().kind == Tok::EndMarker || toks_.back().kind == Tok::Error) return;
     for (;;) {
@@ -400,6 +405,38 @@ bool Parser::is_bitwise_or_level(const Expr* e) const {
     }
 }
 
+// CPython's invalid_named_expression for a statement's first target `t` (starting at token
+// `ti`) with the parser at its '=': `f() = 1` is "cannot assign to function call here. Maybe
+// you meant '==' instead of '='?" when the value is a bitwise_or not followed by another '='.
+// True when that error was reported.
+bool Parser::invalid_named_assignment(Expr* t, size_t ti, Expr* bad) {
+    Expr* cand = t;
+    if (t->kind == ExprKind::Tuple && toks_[ti].kind != Tok::LPar &&
+        !static_cast<Tuple*>(t)->elts.empty())
+        cand = static_cast<Tuple*>(t)->elts.back();
+    if (cand->kind == ExprKind::List || cand->kind == ExprKind::Tuple ||
+        cand->kind == ExprKind::GeneratorExp)
+        return false;
+    if (cand->kind == ExprKind::Constant) {
+        auto ck = static_cast<Constant*>(cand)->ckind;
+        if (ck == ConstKind::True || ck == ConstKind::False || ck == ConstKind::None) return false;
+    }
+    if (!is_bitwise_or_level(cand)) return false;
+    if (cand != t && invalid_target(cand, TargetsType::Star) != bad) return false;
+    State st = save_state();
+    advance();  // '='
+    bool fires = false;
+    if (starts_expression(kind())) {
+        Expr* b = parse_bitor();
+        fires = b && !failed_ && !at(Tok::Equal) && !at(Tok::ColonEqual) && !at(Tok::Error);
+    }
+    restore_state(st);
+    if (!fires) return false;
+    error_node(cand, fmt::format("cannot assign to {} here. Maybe you meant '==' instead of '='?",
+                                 expr_name(cand)));
+    return true;
+}
+
 Stmt* Parser::parse_expr_or_assign() {
     size_t start_idx = mark();
     const Token& first = peek();
@@ -409,50 +446,28 @@ Stmt* Parser::parse_expr_or_assign() {
     if (!e) return nullptr;
     Tok k = kind();
     if (k == Tok::Equal) {
+        // Each target is checked when its '=' is seen, before the value is parsed: CPython's
+        // invalid_assignment needs only `target '='`.
         std::vector<Expr*> items{e};
         std::vector<size_t> starts{start_idx};
-        Expr* value = nullptr;
-        while (accept(Tok::Equal)) {
+        while (at(Tok::Equal)) {
+            Expr* t = items.back();
+            size_t ti = starts.back();
+            if ((t->kind == ExprKind::Yield || t->kind == ExprKind::YieldFrom) &&
+                toks_[ti].kind == Tok::Yield)
+                return error_node(t, "assignment to yield expression not possible");
+            if (Expr* bad = invalid_target(t, TargetsType::Star)) {
+                if (items.size() == 1 && invalid_named_assignment(t, ti, bad)) return nullptr;
+                return error_node(bad, fmt::format("cannot assign to {}", expr_name(bad)));
+            }
+            advance();  // '='
             starts.push_back(mark());
             Expr* v = at(Tok::Yield) ? parse_yield_expr() : parse_star_expressions();
             if (!v) return nullptr;
             items.push_back(v);
         }
-        value = items.back();
+        Expr* value = items.back();
         items.pop_back();
-        // Validate the targets.
-        for (size_t i = 0; i < items.size(); ++i) {
-            Expr* t = items[i];
-            if ((t->kind == ExprKind::Yield || t->kind == ExprKind::YieldFrom) &&
-                toks_[starts[i]].kind == Tok::Yield)
-                return error_node(t, "assignment to yield expression not possible");
-            Expr* bad = invalid_target(t, TargetsType::Star);
-            if (bad) {
-                // CPython's invalid_named_expression: `x() = 1` with a single '='.
-                if (items.size() == 1 && toks_[starts[1]].kind != Tok::Yield) {
-                    Expr* cand = t;
-                    if (t->kind == ExprKind::Tuple && toks_[start_idx].kind != Tok::LPar &&
-                        !static_cast<Tuple*>(t)->elts.empty())
-                        cand = static_cast<Tuple*>(t)->elts.back();
-                    bool excluded = false;
-                    if (cand->kind == ExprKind::List || cand->kind == ExprKind::Tuple ||
-                        cand->kind == ExprKind::GeneratorExp)
-                        excluded = true;
-                    if (cand->kind == ExprKind::Constant) {
-                        auto ck = static_cast<Constant*>(cand)->ckind;
-                        if (ck == ConstKind::True || ck == ConstKind::False || ck == ConstKind::None)
-                            excluded = true;
-                    }
-                    if (!excluded && is_bitwise_or_level(cand) &&
-                        (cand == t || invalid_target(cand, TargetsType::Star) == bad)) {
-                        return error_node(cand, fmt::format("cannot assign to {} here. Maybe you "
-                                                            "meant '==' instead of '='?",
-                                                            expr_name(cand)));
-                    }
-                }
-                return error_node(bad, fmt::format("cannot assign to {}", expr_name(bad)));
-            }
-        }
         for (Expr* t : items)
             if (!set_context(t, Ctx::Store)) return nullptr;
         Assign* a = arena_.make<Assign>(span(start_idx));
@@ -504,19 +519,7 @@ Stmt* Parser::parse_expr_or_assign() {
         return a;
     }
     // Plain expression statement.
-    if (k != Tok::Newline && k != Tok::Semi) {
-        // print "x"  (CPython's invalid_legacy_expression)
-        if (e->kind == ExprKind::Name && starts_expression(k)) {
-            const std::string& id = static_cast<Name*>(e)->id;
-            if (id == "print" || id == "exec") {
-                Expr* arg = parse_star_expressions();
-                if (!arg) return nullptr;
-                return error_range(e, arg, fmt::format("Missing parentheses in call to '{}'. "
-                                                       "Did you mean {}(...)?", id, id));
-            }
-        }
-        return generic_error();
-    }
+    if (k != Tok::Newline && k != Tok::Semi) return generic_error();
     ExprStmt* s = arena_.make<ExprStmt>(span(start_idx));
     s->value = e;
     return s;
@@ -622,10 +625,9 @@ Stmt* Parser::parse_while() {
 Stmt* Parser::parse_for(const Token* async_tok) {
     const Token& kw = advance();
     const Token& first = async_tok ? *async_tok : kw;
-    Expr* target = parse_star_targets();
+    Expr* target = parse_for_target();
     if (!target) return nullptr;
-    if (!at(Tok::In)) return generic_error();
-    advance();
+    advance();  // 'in'
     Expr* iter = parse_star_expressions();
     if (!iter) return nullptr;
     if (!expect_forced(Tok::Colon)) return nullptr;
@@ -782,7 +784,7 @@ Stmt* Parser::parse_try() {
     if (s->handlers.empty() && s->finalbody.empty()) {
         const Token& t = peek();
         if (t.kind == Tok::Error) return generic_error();
-        return error_tok(t, "expected 'except' or 'finally' block");
+        return error_last("expected 'except' or 'finally' block");
     }
     return s;
 }
@@ -941,6 +943,7 @@ Arguments* Parser::parse_params(bool lambda, Tok closer) {
         if (!a) return nullptr;
         Expr* def = nullptr;
         if (accept(Tok::Equal)) {
+            if (at(Tok::Comma) || at(closer)) return error_tok(prev(), "expected default value expression");
             def = parse_expression();
             if (!def) return nullptr;
         }

@@ -199,19 +199,21 @@ Expr* Parser::parse_named_expression() {
         default: break;
         }
         if (bitor_level && (e->kind == ExprKind::Name || !excluded)) {
-            size_t save = p_;
+            State st = save_state();
             advance();
-            if (starts_expression(kind())) {
-                Expr* b = parse_bitor();
-                if (!b) return nullptr;
-                if (!at(Tok::Equal) && !at(Tok::ColonEqual)) {
-                    if (e->kind == ExprKind::Name)
-                        return error_range(e, b, "invalid syntax. Maybe you meant '==' or ':=' instead of '='?");
-                    return error_node(e, fmt::format("cannot assign to {} here. Maybe you meant '==' "
-                                                     "instead of '='?", expr_name(e)));
-                }
+            Expr* b = starts_expression(kind()) ? parse_bitor() : nullptr;
+            if (b && !failed_ && !at(Tok::Equal) && !at(Tok::ColonEqual)) {
+                commit_state();
+                if (e->kind == ExprKind::Name)
+                    return error_range(e, b, "invalid syntax. Maybe you meant '==' or ':=' instead of '='?");
+                return error_node(e, fmt::format("cannot assign to {} here. Maybe you meant '==' "
+                                                 "instead of '='?", expr_name(e)));
             }
-            p_ = save;
+            if (failed_ && (tok_error_ || action_error_)) {
+                commit_state();
+                return nullptr;
+            }
+            restore_state(st);
         }
     }
     return e;
@@ -242,20 +244,46 @@ Expr* Parser::parse_expression() {
         ie->orelse = orelse;
         return ie;
     }
-    // CPython's invalid_expression: two expressions in a row inside brackets.
-    if (!skip_check && starts_expression(kind()) && peek().level > 0 &&
-        !(a->kind == ExprKind::Name && at(Tok::String))) {
-        bool legacy = a->kind == ExprKind::Name &&
-                      (static_cast<Name*>(a)->id == "print" || static_cast<Name*>(a)->id == "exec");
-        if (!legacy) {
-            size_t save = p_;
-            ++no_invalid_;
-            Expr* b = parse_expression();
-            --no_invalid_;
-            if (!b) return nullptr;
-            if (prev().level > 0) return error_range(a, b, "invalid syntax. Perhaps you forgot a comma?");
-            p_ = save;
+    // CPython's invalid_expression: two expressions in a row. Inside brackets that is the
+    // comma hint; anywhere, the second expression is parsed, so errors in decoding its
+    // literals (or tokenizer errors) surface.
+    if (!skip_check && starts_expression(kind()) && !(a->kind == ExprKind::Name && at(Tok::String))) {
+        State st = save_state();
+        ++no_invalid_;
+        Expr* b = parse_expression();
+        --no_invalid_;
+        if (b && !failed_ && prev().level > 0) {
+            bool legacy = a->kind == ExprKind::Name && (static_cast<Name*>(a)->id == "print" ||
+                                                         static_cast<Name*>(a)->id == "exec");
+            if (!legacy) {
+                commit_state();
+                return error_range(a, b, "invalid syntax. Perhaps you forgot a comma?");
+            }
         }
+        if (failed_ && (tok_error_ || action_error_)) {
+            commit_state();
+            return nullptr;
+        }
+        restore_state(st);
+    }
+    // CPython's invalid_legacy_expression: NAME !'(' star_expressions -- `print "x"`. The
+    // star_expressions is parsed with the invalid_* rules on, so errors inside it surface.
+    if (!skip_check && a->kind == ExprKind::Name && p_ == s0 + 1 && !at(Tok::LPar) &&
+        (starts_expression(kind()) || at(Tok::Star))) {
+        State st = save_state();
+        Expr* b = parse_star_expressions();
+        if (b && !failed_) {
+            const std::string& id = static_cast<Name*>(a)->id;
+            if (id == "print" || id == "exec") {
+                commit_state();
+                return error_range(a, b, fmt::format("Missing parentheses in call to '{}'. Did you "
+                                                     "mean {}(...)?", id, id));
+            }
+        } else if (failed_ && !generic_failed_) {
+            commit_state();
+            return nullptr;
+        }
+        restore_state(st);
     }
     return a;
 }
@@ -615,9 +643,12 @@ Expr* Parser::parse_call(Expr* func, size_t s0) {
             const Token& eq = advance();
             Expr* v = parse_expression();
             if (!v) return nullptr;
-            if (at(Tok::For) || (at(Tok::Async) && kind(1) == Tok::For))
+            if (at(Tok::For) || (at(Tok::Async) && kind(1) == Tok::For)) {
+                std::vector<Comprehension*> clauses;  // the rule needs them to parse
+                if (!parse_comprehension_clauses(clauses)) return nullptr;
                 return error_at(t.line, t.col, eq.end_line, eq.end_col,
                                 "invalid syntax. Maybe you meant '==' or ':=' instead of '='?");
+            }
             Keyword* k = arena_.make<Keyword>(loc_of(t, prev()));
             k->arg = ident(t);
             k->value = v;
@@ -689,12 +720,9 @@ bool Parser::parse_comprehension_clauses(std::vector<Comprehension*>& out) {
         const Token& f = advance();
         Comprehension* c = arena_.make<Comprehension>(loc_of(f, f));
         c->is_async = is_async;
-        c->target = parse_star_targets();
+        c->target = parse_for_target();
         if (!c->target) return false;
-        if (!accept(Tok::In)) {
-            generic_error();
-            return false;
-        }
+        advance();  // 'in'
         c->iter = parse_disjunction();
         if (!c->iter) return false;
         while (accept(Tok::If)) {
@@ -739,7 +767,32 @@ Expr* Parser::parse_star_targets(bool single) {
     return a;
 }
 
+// The target of a `for` (statement or comprehension), followed by 'in'. When that fails,
+// CPython's invalid_for_target re-reads it as star_expressions to name the bad target.
+Expr* Parser::parse_for_target() {
+    size_t start = mark();
+    Expr* target = parse_star_targets();
+    if (!target) return nullptr;
+    if (at(Tok::In)) return target;
+    size_t fail_idx = furthest_;
+    State st = save_state();
+    p_ = start;
+    Expr* e = parse_star_expressions();
+    if (e && !failed_) {
+        if (Expr* bad = invalid_target(e, TargetsType::For)) {
+            commit_state();
+            return error_node(bad, fmt::format("cannot assign to {}", expr_name(bad)));
+        }
+    } else if (failed_ && !generic_failed_) {
+        commit_state();  // a specific error found on the way (e.g. the comma hint)
+        return nullptr;
+    }
+    restore_state(st);
+    return generic_error(fail_idx);
+}
+
 bool Parser::parse_del_targets(std::vector<Expr*>& out) {
+    size_t start = mark();
     for (;;) {
         Expr* e = at(Tok::Star) ? parse_star_expression() : parse_bitor();
         if (!e) return false;
@@ -749,7 +802,24 @@ bool Parser::parse_del_targets(std::vector<Expr*>& out) {
         if (!starts_expression(kind())) break;
     }
     if (!at(Tok::Newline) && !at(Tok::Semi)) {
-        generic_error();
+        // CPython's invalid_del_stmt: re-read as star_expressions to name a bad target.
+        size_t fail_idx = furthest_;
+        State st = save_state();
+        p_ = start;
+        out.clear();
+        Expr* e = parse_star_expressions();
+        if (e && !failed_) {
+            if (Expr* bad = invalid_target(e, TargetsType::Del)) {
+                commit_state();
+                error_node(bad, fmt::format("cannot delete {}", expr_name(bad)));
+                return false;
+            }
+        } else if (failed_ && !generic_failed_) {
+            commit_state();
+            return false;
+        }
+        restore_state(st);
+        generic_error(fail_idx);
         return false;
     }
     return true;
@@ -792,7 +862,11 @@ Expr* Parser::parse_atom() {
         return c;
     }
     case Tok::Number: advance(); return parse_number(t);
-    case Tok::String: return parse_strings();
+    case Tok::String: {
+        Expr* r = parse_strings();
+        if (!r && failed_ && !tok_error_) action_error_ = true;
+        return r;
+    }
     case Tok::LPar: return parse_paren();
     case Tok::LSqb: return parse_list_display();
     case Tok::LBrace: return parse_brace_display();
@@ -823,10 +897,10 @@ Expr* Parser::parse_paren() {
     Expr* first = parse_star_named_expression();
     if (!first) return nullptr;
     if (at(Tok::For) || (at(Tok::Async) && kind(1) == Tok::For)) {
-        if (first->kind == ExprKind::Starred)
-            return error_node(first, "iterable unpacking cannot be used in comprehension");
         Expr* gen = parse_genexp_after(first, lp);
         if (!gen) return nullptr;
+        if (first->kind == ExprKind::Starred)
+            return error_node(first, "iterable unpacking cannot be used in comprehension");
         if (!expect(Tok::RPar)) return nullptr;
         gen->loc = loc_of(lp, prev());
         return gen;
@@ -861,11 +935,11 @@ Expr* Parser::parse_list_display() {
     Expr* first = parse_star_named_expression();
     if (!first) return nullptr;
     if (at(Tok::For) || (at(Tok::Async) && kind(1) == Tok::For)) {
-        if (first->kind == ExprKind::Starred)
-            return error_node(first, "iterable unpacking cannot be used in comprehension");
         ListComp* lc = arena_.make<ListComp>(Loc{});
         lc->elt = first;
         if (!parse_comprehension_clauses(lc->generators)) return nullptr;
+        if (first->kind == ExprKind::Starred)
+            return error_node(first, "iterable unpacking cannot be used in comprehension");
         if (!expect(Tok::RSqb)) return nullptr;
         lc->loc = loc_of(lb, prev());
         return lc;
@@ -957,11 +1031,11 @@ Expr* Parser::parse_brace_display() {
         return parse_dict_rest(d);
     }
     if (at(Tok::For) || (at(Tok::Async) && kind(1) == Tok::For)) {
-        if (first->kind == ExprKind::Starred)
-            return error_node(first, "iterable unpacking cannot be used in comprehension");
         SetComp* sc = arena_.make<SetComp>(Loc{});
         sc->elt = first;
         if (!parse_comprehension_clauses(sc->generators)) return nullptr;
+        if (first->kind == ExprKind::Starred)
+            return error_node(first, "iterable unpacking cannot be used in comprehension");
         if (!expect(Tok::RBrace)) return nullptr;
         sc->loc = loc_of(lb, prev());
         return sc;
@@ -985,10 +1059,13 @@ Expr* Parser::parse_brace_display() {
 // element just parsed, or null right after a comma. True when the error was reported.
 bool Parser::comprehension_target_hint(Expr* first, Expr* last) {
     if (!(at(Tok::For) || (at(Tok::Async) && kind(1) == Tok::For))) return false;
+    // The rule needs the clauses to parse; their own errors come first.
+    const Token& comma = prev();
+    std::vector<Comprehension*> clauses;
+    if (!parse_comprehension_clauses(clauses)) return true;
     if (last) {
         error_range(first, last, "did you forget parentheses around the comprehension target?");
     } else {
-        const Token& comma = prev();
         error_at(first->loc.line, first->loc.col, comma.end_line, comma.end_col,
                  "did you forget parentheses around the comprehension target?");
     }
@@ -1016,6 +1093,8 @@ Expr* Parser::parse_fstring_expr() {
     else e = parse_star_expressions();
     if (!e) return nullptr;
     if (!at(Tok::EndMarker)) return generic_error();
+    // 3.11 parses the field as "(expr)": a lone starred expression is a bad group.
+    if (e->kind == ExprKind::Starred) return error_node(e, "cannot use starred expression here");
     return e;
 }
 

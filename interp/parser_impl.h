@@ -9,6 +9,7 @@
 // notices the problem.
 #pragma once
 
+#include <cstdint>
 #include <deque>
 #include <unordered_set>
 #include <string>
@@ -38,6 +39,7 @@ public:
     // ---- tokens ----
     const Token& peek(size_t k = 0) {
         while (p_ + k >= toks_.size()) fill();
+        if (spec_depth_ == 0 && p_ + k > furthest_) furthest_ = p_ + k;
         return toks_[p_ + k];
     }
     Tok kind(size_t k = 0) { return peek(k).kind; }
@@ -61,7 +63,7 @@ public:
     bool failed() const { return failed_; }
     // "invalid syntax" (or the tokenizer's error, or unexpected indent) at the furthest
     // token read, as CPython's _PyPegen_set_syntax_error does.
-    std::nullptr_t generic_error();
+    std::nullptr_t generic_error(size_t at_index = SIZE_MAX);
     std::nullptr_t error_at(int line, int col, int end_line, int end_col, std::string msg,
                             std::string_view kind = "SyntaxError");
     std::nullptr_t error_tok(const Token& t, std::string msg, std::string_view kind = "SyntaxError");
@@ -105,6 +107,7 @@ public:
     Stmt* parse_compound_stmt();
     bool parse_block(Body& out, const char* what, int line);
     Stmt* parse_expr_or_assign();
+    bool invalid_named_assignment(Expr* t, size_t ti, Expr* bad);
     Stmt* parse_if();
     Stmt* parse_while();
     Stmt* parse_for(const Token* async_tok);
@@ -151,6 +154,7 @@ public:
     Expr* parse_call(Expr* func, size_t start);
     Expr* parse_yield_expr();
     Expr* parse_star_targets(bool single = false);  // for/with/comprehension targets
+    Expr* parse_for_target();  // star_targets then 'in' (left unconsumed), with CPython's errors
     bool parse_del_targets(std::vector<Expr*>& out);
     bool parse_comprehension_clauses(std::vector<Comprehension*>& out);
     Expr* parse_genexp_after(Expr* elt, const Token& open);  // elt consumed, at 'for'
@@ -199,6 +203,35 @@ public:
     SyntaxErrorInfo* err_;
     bool failed_ = false;
     bool tok_error_ = false;  // the error came from the tokenizer
+    bool indent_error_ = false;  // "unexpected indent/unindent"
+
+    // Speculative parsing (CPython's invalid_* rules that look ahead and may fail): save the
+    // position and error state, try, restore.
+    struct State {
+        size_t p;
+        bool failed, tok_error, generic_failed;
+        SyntaxErrorInfo err;
+    };
+    // While spec_depth_ > 0 the tokens read do not move `furthest_`, the token CPython's
+    // first pass reached, where a plain "invalid syntax" is reported.
+    State save_state() {
+        ++spec_depth_;
+        return State{p_, failed_, tok_error_, generic_failed_, *err_};
+    }
+    void restore_state(const State& s) {
+        --spec_depth_;
+        p_ = s.p;
+        failed_ = s.failed;
+        tok_error_ = s.tok_error;
+        generic_failed_ = s.generic_failed;
+        *err_ = s.err;
+    }
+    // Ends a speculation whose result is kept (its errors included).
+    void commit_state() { --spec_depth_; }
+    int spec_depth_ = 0;
+    size_t furthest_ = 0;
+    bool generic_failed_ = false;  // the error is a plain "invalid syntax"
+    bool action_error_ = false;  // the error came from a literal's decoding (kept by speculation)
     bool fstring_ = false;
     int depth_ = 0;
     std::unordered_set<const Expr*> grouped_;  // expressions written in parentheses: (x)
