@@ -67,6 +67,8 @@
 // acq_rel by writers, relaxed loads by the check point.
 #include "runtime/gil.h"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <chrono>
 #include <new>
@@ -117,19 +119,28 @@ void Gil::acquire(ThreadState* ts) {
     take_locked(ts, lock);
 }
 
+[[noreturn]] static void hang_forever(std::unique_lock<std::mutex>& lock) {
+    lock.unlock();
+    for (;;) pause();
+}
+
 void Gil::take_locked(ThreadState* ts, std::unique_lock<std::mutex>& lock) {
+    if (finalizer_ && ts != finalizer_) hang_forever(lock);
     if (locked_) {
         waiters_.fetch_add(1, std::memory_order_acq_rel);
         while (locked_) {
             if (policy() == GilPolicy::kTick) {
                 // The old GIL: no timed wait, no drop request; take it when we win the race.
                 cond_.wait(lock);
+                if (finalizer_) hang_forever(lock);
                 continue;
             }
             uint64_t saved_switch = switch_number_;
             ThreadState* saved_holder = holder_.load(std::memory_order_relaxed);
             int64_t deadline = clock_->now_ns() + interval_ns();
             bool timed_out = clock_->wait_until(cond_, lock, deadline);
+            // The holder may be gone (interpreter shutdown): do not touch it then.
+            if (finalizer_) hang_forever(lock);
             if (timed_out && locked_ && switch_number_ == saved_switch &&
                 holder_.load(std::memory_order_relaxed) == saved_holder && saved_holder) {
                 // A full interval of monopoly: ask the holder to let go.
@@ -207,6 +218,12 @@ int64_t Gil::countdown_reload() const {
     // without running its slow path for other reasons; the drop request arrives through the
     // breaker word. Under the tick policy it is the check interval itself.
     return policy() == GilPolicy::kTick ? check_interval() : int64_t{1} << 40;
+}
+
+void Gil::set_finalizing(ThreadState* owner) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    finalizer_ = owner;
+    cond_.notify_all();  // waiters re-check and freeze
 }
 
 GilCounters Gil::counters() {

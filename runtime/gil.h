@@ -87,6 +87,11 @@ public:
 
     GilCounters counters();
 
+    // Interpreter shutdown: from now on every thread but `owner` that tries to take the GIL
+    // (daemon threads waking up from sleep or IO) blocks forever instead, so it never touches
+    // freed state. The Gil object itself must then outlive them: it is never freed.
+    void set_finalizing(ThreadState* owner);
+
     // After fork(), in the child: the lock is re-created, held by `ts` (the forking thread),
     // and nobody waits for it. The old mutexes may have been held by vanished threads, so
     // they are re-constructed in place, never unlocked.
@@ -106,6 +111,7 @@ private:
     GilCounters counters_;
     std::atomic<ThreadState*> holder_{nullptr};       // who holds it now (null: nobody)
     std::atomic<ThreadState*> last_holder_{nullptr};  // who held it last (forced switching)
+    ThreadState* finalizer_ = nullptr;  // under mutex_: non-null once shutting down
 
     std::mutex switch_mutex_;
     std::condition_variable switch_cond_;

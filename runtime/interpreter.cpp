@@ -2,6 +2,7 @@
 #include "runtime/interpreter.h"
 
 #include "runtime/dict.h"
+#include "runtime/gil.h"
 #include "runtime/module.h"
 #include "runtime/thread_state.h"
 
@@ -17,6 +18,9 @@ Interpreter* new_interpreter() {
     }
     interp->main_thread = ts;
     set_current_thread(ts);
+    // The main thread holds the GIL from the start (runtime/gil.cpp).
+    interp->gil = new Gil();
+    interp->gil->acquire(ts);
     return interp;
 }
 
@@ -29,6 +33,12 @@ void delete_interpreter(Interpreter* interp) {
         ts->exc.reset();
         ts->handled_exc.reset();
     }
+    // Threads still running now are daemon threads (threading._shutdown() joined the
+    // others): from here on they freeze when they try to take the GIL back, so they never
+    // touch what is freed below. They keep pointers to the interpreter and its GIL, which
+    // are therefore never freed in that case (CPython leaks them likewise).
+    bool threads_left = interp->gil && interp->thread_count > 0;
+    if (threads_left) interp->gil->set_finalizing(ts);
     // Module globals and the functions defined in them refer to each other: empty every
     // module dict (as CPython's shutdown does) so the cycles break and __del__ methods run.
     if (interp->modules) {
@@ -67,9 +77,14 @@ void delete_interpreter(Interpreter* interp) {
         ts->exc.reset();
         ts->handled_exc.reset();
     }
+    if (interp->gil && !threads_left) {
+        if (ts) interp->gil->release(ts, GilReleaseReason::kExit);
+        delete interp->gil;
+        interp->gil = nullptr;
+    }
     delete_thread_state(ts);
     set_current_thread(prev == ts ? nullptr : prev);
-    delete interp;
+    if (!threads_left) delete interp;
 }
 
 }  // namespace toy

@@ -26,6 +26,8 @@ struct Interpreter {
     // (integration, issue 3) This interpreter's GIL (runtime/gil.h); null until threads are
     // wired in: the guards in gil.cpp then do nothing.
     Gil* gil = nullptr;
+    // (integration, issue 3) Threads started by _thread and still running (GIL held to change).
+    int thread_count = 0;
 };
 
 // Process-wide, idempotent, thread-safe: readies every builtin type and the intern table.

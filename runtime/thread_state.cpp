@@ -75,6 +75,7 @@ void delete_thread_state(ThreadState* ts) {
     set_current_thread(ts);  // deallocating exceptions may need a current thread
     ts->exc.reset();
     ts->handled_exc.reset();
+    ts->thread_dict.reset();
     set_current_thread(prev == ts ? nullptr : prev);
     if (ts->stack_base) munmap(ts->stack_base, kValueStackSize * sizeof(Value));
     delete ts;

@@ -37,6 +37,7 @@ struct ThreadState {
     Ref exc;           // the exception being raised (null: none)
     Ref handled_exc;   // the exception being handled by an except block (sys.exc_info())
     Frame* frame = nullptr;  // innermost executing frame
+    Ref thread_dict;   // (integration, issue 3) per-thread data (_thread._local), or null
     int recursion_depth = 0;  // Toy frames + native re-entries into the VM
 
     // The per-thread value stack frames are carved from (interp/frame.h manages it).
