@@ -116,6 +116,15 @@ public:
     int new_label();
     void bind(int label);
     void emit_jump(Op op, int label);
+    // An artificial jump (end of an if body, of a try body...): it belongs to the line of the
+    // instruction before it, as CPython's line propagation does for NOLINE jumps.
+    void emit_jump_noline(Op op, int label) {
+        Unit& un = u();
+        ast::Loc saved = un.loc;
+        if (!un.instrs.empty()) un.loc = un.instrs.back().loc;
+        emit_jump(op, label);
+        un.loc = saved;
+    }
     int push_handler(int label, int pop, bool lasti);  // emits the SETUP; returns its id
     void pop_handler(int h) { u().cur_handler = u().handlers[h].parent; }
     uint32_t add_const(Ref v, const std::string& key);

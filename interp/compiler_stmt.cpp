@@ -442,7 +442,7 @@ void Compiler::visit_if(ast::If* s) {
     jump_if(s->test, next, false);
     visit_body(s->body);
     if (!s->orelse.empty()) {
-        emit_jump(Op::JUMP, end);
+        emit_jump_noline(Op::JUMP, end);
         bind(next);
         visit_body(s->orelse);
     }
@@ -664,7 +664,7 @@ void Compiler::visit_try_finally(ast::Try* s) {
     pop_fblock();
     pop_handler(h);
     visit_body(s->finalbody);
-    emit_jump(Op::JUMP, exit);
+    emit_jump_noline(Op::JUMP, exit);
 
     bind(end);
     int hc = push_handler(cleanup, 0, true);
@@ -691,7 +691,7 @@ void Compiler::visit_try_except(ast::Try* s) {
     pop_fblock();
     pop_handler(h1);
     visit_body(s->orelse);
-    emit_jump(Op::JUMP, end);
+    emit_jump_noline(Op::JUMP, end);
 
     bind(except);  // [exc]
     int h2 = push_handler(cleanup, 0, true);
@@ -724,7 +724,7 @@ void Compiler::visit_try_except(ast::Try* s) {
             load_none();
             nameop(handler->name, ast::Ctx::Store);
             nameop(handler->name, ast::Ctx::Del);
-            emit_jump(Op::JUMP, end);
+            emit_jump_noline(Op::JUMP, end);
 
             u().cur_handler = h2;
             bind(cleanup_end);  // [prev lasti exc2]
@@ -739,7 +739,7 @@ void Compiler::visit_try_except(ast::Try* s) {
             pop_fblock();
             u().cur_handler = outer;
             emit(Op::POP_EXCEPT);
-            emit_jump(Op::JUMP, end);
+            emit_jump_noline(Op::JUMP, end);
             u().cur_handler = h2;
         }
         bind(next);
@@ -789,7 +789,7 @@ void Compiler::visit_with(ast::With* s, size_t pos) {
     pop_handler(h);
     call_exit_with_nones();
     emit(Op::POP_TOP);
-    emit_jump(Op::JUMP, exit);
+    emit_jump_noline(Op::JUMP, exit);
 
     bind(final);
     int hc = push_handler(cleanup, 0, true);
