@@ -11,6 +11,8 @@
 #include "runtime/abstract.h"
 #include "runtime/bytes.h"
 #include "runtime/errors.h"
+#include "runtime/gil.h"
+#include "runtime/signals.h"
 #include "runtime/int.h"
 #include "runtime/list.h"
 #include "runtime/native_function.h"
@@ -146,11 +148,20 @@ void reset_rbuf(FileObject* f) {
 // write(2) of all of data, retrying on EINTR and short writes. False with OSError set.
 bool write_all(int fd, const char* data, size_t n) {
     while (n > 0) {
-        // GIL-RELEASE: issue 3 releases the GIL around this write (data is a private buffer).
-        ssize_t w = ::write(fd, data, n);
+        ssize_t w;
+        int err;
+        {
+            // The bytes are a private buffer or an immutable object the caller keeps alive.
+            GilRelease unlocked(GilReleaseReason::kBlocking);
+            w = ::write(fd, data, n);
+            err = errno;
+        }
         if (w < 0) {
-            if (errno == EINTR) continue;  // issue 3: run pending signal handlers here
-            (void)raise_errno(errno);
+            if (err == EINTR) {
+                if (!handle_pending_signals()) return false;
+                continue;
+            }
+            (void)raise_errno(err);
             return false;
         }
         data += w;
@@ -186,11 +197,18 @@ bool fill(FileObject* f) {
     char chunk[kReadChunk];
     ssize_t r;
     for (;;) {
-        // GIL-RELEASE: issue 3 releases the GIL around this read (chunk is a local buffer).
-        r = ::read(f->fd, chunk, sizeof chunk);
+        int fd = f->fd, err;
+        {
+            GilRelease unlocked(GilReleaseReason::kBlocking);  // chunk is a local buffer
+            r = ::read(fd, chunk, sizeof chunk);
+            err = errno;
+        }
         if (r >= 0) break;
-        if (errno == EINTR) continue;  // issue 3: run pending signal handlers here
-        (void)raise_errno(errno);
+        if (err == EINTR) {
+            if (!handle_pending_signals()) return false;
+            continue;
+        }
+        (void)raise_errno(err);
         return false;
     }
     if (r == 0) {
@@ -853,9 +871,14 @@ Ref builtin_open(Value, CallArgs a) {
             return raise(&exc::ValueError, "embedded null byte");
         }
         for (;;) {
-            // GIL-RELEASE: issue 3 releases the GIL around open(2) (path is a local copy).
-            fd = ::open(path.c_str(), flags, 0666);
-            if (fd >= 0 || errno != EINTR) break;
+            int err;
+            {
+                GilRelease unlocked(GilReleaseReason::kBlocking);  // path is a local copy
+                fd = ::open(path.c_str(), flags, 0666);
+                err = errno;
+            }
+            if (fd >= 0 || err != EINTR) break;
+            if (!handle_pending_signals()) return nullptr;
         }
         if (fd < 0) return raise_errno_filename(errno, path);
         struct stat st;

@@ -6,6 +6,8 @@
 
 #include "runtime/abstract.h"
 #include "runtime/errors.h"
+#include "runtime/gil.h"
+#include "runtime/signals.h"
 #include "runtime/float.h"
 #include "runtime/int.h"
 #include "runtime/module.h"
@@ -79,12 +81,16 @@ Ref t_sleep(Value, CallArgs a) {
         ++deadline.tv_sec;
     }
     for (;;) {
-        // GIL-RELEASE: issue 3 puts the GilRelease guard around this call (it touches no
-        // Toy object).
-        int r = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nullptr);
+        int r;
+        {
+            // Other threads run meanwhile (behaviour B7); nothing here touches an object.
+            GilRelease unlocked(GilReleaseReason::kSleep);
+            r = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nullptr);
+        }
         if (r == 0) break;
         if (r != EINTR) return raise_errno(r);
-        // EINTR: issue 3 runs pending signal handlers here (and returns if one raised).
+        // A signal: run its handler (KeyboardInterrupt in the main thread), else sleep on.
+        if (!handle_pending_signals()) return nullptr;
     }
     return Ref::none();
 }
