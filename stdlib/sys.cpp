@@ -13,6 +13,7 @@
 #include "runtime/abstract.h"
 #include "runtime/dict.h"
 #include "runtime/errors.h"
+#include "runtime/gil.h"
 #include "runtime/float.h"
 #include "runtime/int.h"
 #include "runtime/interpreter.h"
@@ -159,7 +160,77 @@ Ref sys_getdefaultencoding(Value, CallArgs a) {
     return new_str("utf-8");
 }
 
+// --- the GIL's knobs (runtime/gil.h) -----------------------------------------------------------
+
+Gil* interp_gil() { return current_thread()->interp->gil; }
+
+Ref sys_getswitchinterval(Value, CallArgs a) {
+    if (!unpack_args("getswitchinterval", a, 0, 0)) return nullptr;
+    Gil* g = interp_gil();
+    return make_float(g ? static_cast<double>(g->interval_ns()) / 1e9 : 0.005);
+}
+
+Ref sys_setswitchinterval(Value, CallArgs a) {
+    if (!one_arg("setswitchinterval", a)) return nullptr;
+    double secs;
+    Value v = a.args[0];
+    if (!v.is_double() && !is_int(v) && !type_of(v)->to_float)
+        return raisef(&exc::TypeError, "must be real number, not {}", type_name(v));
+    if (!to_double(v, &secs)) return nullptr;
+    if (!(secs > 0)) return raise(&exc::ValueError, "switch interval must be strictly positive");
+    int64_t ns = static_cast<int64_t>(secs * 1e9 + 0.5);
+    if (Gil* g = interp_gil()) g->set_interval_ns(ns > 0 ? ns : 1);
+    return Ref::none();
+}
+
+// The tick policy's interval in instructions (CPython < 3.9 had these two).
+Ref sys_getcheckinterval(Value, CallArgs a) {
+    if (!unpack_args("getcheckinterval", a, 0, 0)) return nullptr;
+    Gil* g = interp_gil();
+    return make_int(g ? g->check_interval() : 100);
+}
+
+Ref sys_setcheckinterval(Value, CallArgs a) {
+    if (!one_arg("setcheckinterval", a)) return nullptr;
+    int64_t n;
+    if (!index_value(a.args[0], &n)) return nullptr;
+    if (n < 1) return raise(&exc::ValueError, "check interval must be at least 1");
+    if (Gil* g = interp_gil()) g->set_check_interval(n);
+    return Ref::none();
+}
+
+// Toy's own: which GIL policy runs, "interval" (CPython 3.2+) or "tick" (CPython < 3.2).
+Ref sys_getgilpolicy(Value, CallArgs a) {
+    if (!unpack_args("getgilpolicy", a, 0, 0)) return nullptr;
+    Gil* g = interp_gil();
+    bool tick = g && g->policy() == GilPolicy::kTick;
+    return Ref(new_str(tick ? "tick" : "interval"));
+}
+
+Ref sys_setgilpolicy(Value, CallArgs a) {
+    if (!one_arg("setgilpolicy", a)) return nullptr;
+    if (!is_str(a.args[0]))
+        return raisef(&exc::TypeError, "setgilpolicy() argument must be str, not {}", type_name(a.args[0]));
+    std::string_view p = a.args[0].as<Str>()->view();
+    GilPolicy policy;
+    if (p == "interval") {
+        policy = GilPolicy::kInterval;
+    } else if (p == "tick") {
+        policy = GilPolicy::kTick;
+    } else {
+        return raisef(&exc::ValueError, "unknown GIL policy '{}' (expected 'interval' or 'tick')", p);
+    }
+    if (Gil* g = interp_gil()) g->set_policy(policy);
+    return Ref::none();
+}
+
 const MethodDef kSysFunctions[] = {
+    {"getswitchinterval", sys_getswitchinterval},
+    {"setswitchinterval", sys_setswitchinterval},
+    {"getcheckinterval", sys_getcheckinterval},
+    {"setcheckinterval", sys_setcheckinterval},
+    {"getgilpolicy", sys_getgilpolicy},
+    {"setgilpolicy", sys_setgilpolicy},
     {"exit", sys_exit},
     {"getrefcount", sys_getrefcount},
     {"getrecursionlimit", sys_getrecursionlimit},
