@@ -42,9 +42,11 @@ bool bytes_hash_slot(Value v, int64_t* out) {
     return true;
 }
 
+}  // namespace
+namespace detail {
 Ref bytes_compare(Value a, Value b, CmpOp op) {
-    if (!is_bytes(a) || !is_bytes(b)) return Ref::not_implemented();
-    std::string_view x = bytes_view(a), y = bytes_view(b);
+    if (!is_bytes_like(a) || !is_bytes_like(b)) return Ref::not_implemented();
+    std::string_view x = buffer_view(a), y = buffer_view(b);
     int c = x.compare(y);
     switch (op) {
         case CmpOp::kLt: return Ref::boolean(c < 0);
@@ -56,6 +58,9 @@ Ref bytes_compare(Value a, Value b, CmpOp op) {
     }
     return Ref::not_implemented();
 }
+}  // namespace detail
+namespace {
+using detail::bytes_compare;
 
 Ref bytes_add(Value a, Value b) {
     if (!is_bytes(a)) return Ref::not_implemented();
@@ -396,10 +401,11 @@ RefT<Bytes> new_bytes(std::string_view data) {
     return b;
 }
 
-bool is_bytes_like(Value v) { return is_bytes(v); }
+bool is_bytes_like(Value v) { return is_bytes(v) || is_bytearray(v); }
 
 Ref bytes_from_object(Value v) {
     if (is_bytes(v)) return Ref::borrow(v);
+    if (is_bytearray(v)) return new_bytes(buffer_view(v));
     return raisef(&exc::TypeError, "a bytes-like object is required, not '{}'", type_name(v));
 }
 
@@ -448,6 +454,16 @@ int64_t bytes_hash(Bytes* b) {
 // --- methods ---------------------------------------------------------------------------------
 
 namespace {
+
+// A result "like self": a bytearray for bytearray methods, else bytes (exact bytes with the
+// same contents as self are shared).
+Ref make_like(Value self, std::string_view data) {
+    if (is_bytearray(self)) return new_bytearray(data);
+    if (self.as_object()->type == &bytes_type && data.data() == bytes_view(self).data() &&
+        data.size() == bytes_view(self).size())
+        return Ref::borrow(self);
+    return new_bytes(data);
+}
 
 bool arg_bytes(Value v, const char* what, std::string_view* out, Ref* holder) {
     if (!is_bytes_like(v)) {
@@ -523,7 +539,7 @@ int64_t do_find(std::string_view s, std::string_view sub, int64_t start, int64_t
 
 template <bool kReverse, bool kRaise> Ref bytes_find_impl(Value self, CallArgs a) {
     const char* name = kRaise ? (kReverse ? "rindex" : "index") : (kReverse ? "rfind" : "find");
-    std::string_view s = bytes_view(self), sub;
+    std::string_view s = buffer_view(self), sub;
     Ref holder;
     int64_t start, end;
     char single;
@@ -535,7 +551,7 @@ template <bool kReverse, bool kRaise> Ref bytes_find_impl(Value self, CallArgs a
 }
 
 Ref bytes_count(Value self, CallArgs a) {
-    std::string_view s = bytes_view(self), sub;
+    std::string_view s = buffer_view(self), sub;
     Ref holder;
     int64_t start, end;
     char single;
@@ -572,13 +588,13 @@ Ref bytes_decode_method(Value self, CallArgs a) {
                           type_name(err));
         r = err.as<Str>()->view();
     }
-    return bytes_decode(bytes_view(self), e, r);
+    return bytes_decode(buffer_view(self), e, r);
 }
 
 Ref bytes_hex(Value self, CallArgs a) {
     Value vals[2];
     if (!parse_args("hex", a, 0, 2, {"sep", "bytes_per_sep"}, vals)) return nullptr;
-    std::string_view s = bytes_view(self);
+    std::string_view s = buffer_view(self);
     std::string sep;
     int64_t per = 1;
     if (!vals[0].is_null()) {
@@ -636,6 +652,7 @@ Ref bytes_fromhex(Value cls, CallArgs a) {
         out += static_cast<char>(hi * 16 + hexval(s[i + 1]));
         i += 2;
     }
+    if (cls.is_object() && cls.as_object() == &bytearray_type) return new_bytearray(out);
     Ref b = new_bytes(out);
     if (!b) return nullptr;
     if (cls.is_object() && cls.as_object() != &bytes_type) return call(cls, {b.get()});
@@ -646,7 +663,7 @@ Ref bytes_join(Value self, CallArgs a) {
     if (!detail::check_one_arg("bytes.join", a)) return nullptr;
     Ref it = get_iter(a.args[0]);
     if (!it) return nullptr;
-    std::string_view sep = bytes_view(self);
+    std::string_view sep = buffer_view(self);
     std::string out;
     int64_t i = 0;
     for (;; ++i) {
@@ -660,9 +677,9 @@ Ref bytes_join(Value self, CallArgs a) {
                           "sequence item {}: expected a bytes-like object, {} found", i,
                           type_name(x.get()));
         if (i > 0) out += sep;
-        out += bytes_view(x.get());
+        out += buffer_view(x.get());
     }
-    return new_bytes(out);
+    return make_like(self, out);
 }
 
 bool is_ascii_space(char c) {
@@ -672,7 +689,7 @@ bool is_ascii_space(char c) {
 template <int kWhich> Ref bytes_strip_impl(Value self, CallArgs a) {
     const char* name = kWhich == 0 ? "strip" : kWhich == 1 ? "lstrip" : "rstrip";
     if (!detail::check_positional(name, a, 0, 1)) return nullptr;
-    std::string_view s = bytes_view(self), chars;
+    std::string_view s = buffer_view(self), chars;
     Ref holder;
     bool ws = a.npos == 0 || a.args[0].is_none();
     if (!ws && !arg_bytes(a.args[0], "", &chars, &holder)) return nullptr;
@@ -685,13 +702,13 @@ template <int kWhich> Ref bytes_strip_impl(Value self, CallArgs a) {
     if (kWhich != 1)
         while (e > b && strip_char(s[e - 1])) --e;
     if (b == 0 && e == s.size() && self.as_object()->type == &bytes_type) return Ref::borrow(self);
-    return new_bytes(s.substr(b, e - b));
+    return make_like(self, s.substr(b, e - b));
 }
 
 template <bool kEnd> Ref bytes_startswith_impl(Value self, CallArgs a) {
     const char* name = kEnd ? "endswith" : "startswith";
     if (!detail::check_positional(name, a, 1, 3)) return nullptr;
-    std::string_view s = bytes_view(self);
+    std::string_view s = buffer_view(self);
     int64_t start = 0, end = INT64_MAX;
     if (a.npos > 1 && !get_opt_index(a.args[1], &start)) return nullptr;
     if (a.npos > 2 && !get_opt_index(a.args[2], &end)) return nullptr;
@@ -709,7 +726,7 @@ template <bool kEnd> Ref bytes_startswith_impl(Value self, CallArgs a) {
             if (!is_bytes_like(t->items[i]))
                 return raisef(&exc::TypeError, "a bytes-like object is required, not '{}'",
                               type_name(t->items[i]));
-            if (test(bytes_view(t->items[i]))) return Ref::boolean(true);
+            if (test(buffer_view(t->items[i]))) return Ref::boolean(true);
         }
         return Ref::boolean(false);
     }
@@ -717,12 +734,12 @@ template <bool kEnd> Ref bytes_startswith_impl(Value self, CallArgs a) {
         return raisef(&exc::TypeError,
                       "{} first arg must be bytes or a tuple of bytes, not {}", name,
                       type_name(prefix));
-    return Ref::boolean(test(bytes_view(prefix)));
+    return Ref::boolean(test(buffer_view(prefix)));
 }
 
 Ref bytes_replace(Value self, CallArgs a) {
     if (!detail::check_positional("replace", a, 2, 3)) return nullptr;
-    std::string_view s = bytes_view(self), old, neu;
+    std::string_view s = buffer_view(self), old, neu;
     Ref h1, h2;
     if (!arg_bytes(a.args[0], "", &old, &h1) || !arg_bytes(a.args[1], "", &neu, &h2)) return nullptr;
     int64_t count = -1;
@@ -737,7 +754,7 @@ Ref bytes_replace(Value self, CallArgs a) {
             }
             if (i < s.size()) out += s[i];
         }
-        return new_bytes(out);
+        return make_like(self, out);
     }
     size_t pos = 0;
     int64_t done = 0;
@@ -750,14 +767,14 @@ Ref bytes_replace(Value self, CallArgs a) {
         ++done;
     }
     out.append(s.substr(pos));
-    return new_bytes(out);
+    return make_like(self, out);
 }
 
 template <bool kReverse> Ref bytes_split_impl(Value self, CallArgs a) {
     Value vals[2];
     if (!parse_args(kReverse ? "rsplit" : "split", a, 0, 2, {"sep", "maxsplit"}, vals))
         return nullptr;
-    std::string_view s = bytes_view(self), sep;
+    std::string_view s = buffer_view(self), sep;
     Ref holder;
     int64_t maxsplit = -1;
     if (!vals[1].is_null() && !index_value(vals[1], &maxsplit)) return nullptr;
@@ -824,7 +841,7 @@ template <bool kReverse> Ref bytes_split_impl(Value self, CallArgs a) {
     RefT<List> l = new_list(static_cast<int64_t>(parts.size()));
     if (!l) return nullptr;
     for (auto p : parts) {
-        Ref b = new_bytes(p);
+        Ref b = make_like(self, p);
         if (!b || !list_append_steal(l.get(), b.release())) return nullptr;
     }
     return l;
@@ -832,7 +849,7 @@ template <bool kReverse> Ref bytes_split_impl(Value self, CallArgs a) {
 
 template <bool kReverse> Ref bytes_partition_impl(Value self, CallArgs a) {
     if (!detail::check_one_arg(kReverse ? "rpartition" : "partition", a)) return nullptr;
-    std::string_view s = bytes_view(self), sep;
+    std::string_view s = buffer_view(self), sep;
     Ref holder;
     if (!arg_bytes(a.args[0], "", &sep, &holder)) return nullptr;
     if (sep.empty()) return raise(&exc::ValueError, "empty separator");
@@ -840,18 +857,18 @@ template <bool kReverse> Ref bytes_partition_impl(Value self, CallArgs a) {
     Ref x, y, z;
     if (f == std::string_view::npos) {
         if (kReverse) {
-            x = new_bytes("");
-            y = new_bytes("");
-            z = Ref::borrow(self);
+            x = make_like(self, "");
+            y = make_like(self, "");
+            z = make_like(self, s);
         } else {
-            x = Ref::borrow(self);
-            y = new_bytes("");
-            z = new_bytes("");
+            x = make_like(self, s);
+            y = make_like(self, "");
+            z = make_like(self, "");
         }
     } else {
-        x = new_bytes(s.substr(0, f));
-        y = new_bytes(sep);
-        z = new_bytes(s.substr(f + sep.size()));
+        x = make_like(self, s.substr(0, f));
+        y = make_like(self, sep);
+        z = make_like(self, s.substr(f + sep.size()));
     }
     if (!x || !y || !z) return nullptr;
     return RefT<Tuple>(new_tuple_of({x.get(), y.get(), z.get()}));
@@ -860,19 +877,19 @@ template <bool kReverse> Ref bytes_partition_impl(Value self, CallArgs a) {
 template <int kOp> Ref bytes_case_impl(Value self, CallArgs a) {
     if (!detail::check_no_args(kOp == 0 ? "bytes.upper" : kOp == 1 ? "bytes.lower" : "bytes.swapcase", a))
         return nullptr;
-    std::string s(bytes_view(self));
+    std::string s(buffer_view(self));
     for (char& c : s) {
         bool up = c >= 'A' && c <= 'Z', lo = c >= 'a' && c <= 'z';
         if (kOp == 0 && lo) c = static_cast<char>(c - 32);
         else if (kOp == 1 && up) c = static_cast<char>(c + 32);
         else if (kOp == 2 && (up || lo)) c = static_cast<char>(c ^ 32);
     }
-    return new_bytes(s);
+    return make_like(self, s);
 }
 
 template <int kKind> Ref bytes_is_impl(Value self, CallArgs a) {
     if (!detail::check_no_args("bytes.isX", a)) return nullptr;
-    std::string_view s = bytes_view(self);
+    std::string_view s = buffer_view(self);
     if (kKind == 4) {  // isascii: true for empty
         for (char c : s)
             if (static_cast<unsigned char>(c) >= 0x80) return Ref::boolean(false);
@@ -910,36 +927,40 @@ Ref bytes_bytes_method(Value self, CallArgs a) {
     return new_bytes(bytes_view(self));
 }
 
+// Read-only methods shared by bytes and bytearray (results "like self").
+#define TOY_BYTES_COMMON_METHODS                        \
+    {"decode", bytes_decode_method},                    \
+    {"hex", bytes_hex},                                 \
+    {"fromhex", bytes_fromhex, kMethodClass},           \
+    {"join", bytes_join},                               \
+    {"find", bytes_find_impl<false, false>},            \
+    {"rfind", bytes_find_impl<true, false>},            \
+    {"index", bytes_find_impl<false, true>},            \
+    {"rindex", bytes_find_impl<true, true>},            \
+    {"count", bytes_count},                             \
+    {"strip", bytes_strip_impl<0>},                     \
+    {"lstrip", bytes_strip_impl<1>},                    \
+    {"rstrip", bytes_strip_impl<2>},                    \
+    {"startswith", bytes_startswith_impl<false>},       \
+    {"endswith", bytes_startswith_impl<true>},          \
+    {"replace", bytes_replace},                         \
+    {"split", bytes_split_impl<false>},                 \
+    {"rsplit", bytes_split_impl<true>},                 \
+    {"partition", bytes_partition_impl<false>},         \
+    {"rpartition", bytes_partition_impl<true>},         \
+    {"upper", bytes_case_impl<0>},                      \
+    {"lower", bytes_case_impl<1>},                      \
+    {"swapcase", bytes_case_impl<2>},                   \
+    {"isdigit", bytes_is_impl<0>},                      \
+    {"isalpha", bytes_is_impl<1>},                      \
+    {"isalnum", bytes_is_impl<2>},                      \
+    {"isspace", bytes_is_impl<3>},                      \
+    {"isascii", bytes_is_impl<4>},                      \
+    {"isupper", bytes_is_impl<5>},                      \
+    {"islower", bytes_is_impl<6>}
+
 const MethodDef bytes_methods[] = {
-    {"decode", bytes_decode_method},
-    {"hex", bytes_hex},
-    {"fromhex", bytes_fromhex, kMethodClass},
-    {"join", bytes_join},
-    {"find", bytes_find_impl<false, false>},
-    {"rfind", bytes_find_impl<true, false>},
-    {"index", bytes_find_impl<false, true>},
-    {"rindex", bytes_find_impl<true, true>},
-    {"count", bytes_count},
-    {"strip", bytes_strip_impl<0>},
-    {"lstrip", bytes_strip_impl<1>},
-    {"rstrip", bytes_strip_impl<2>},
-    {"startswith", bytes_startswith_impl<false>},
-    {"endswith", bytes_startswith_impl<true>},
-    {"replace", bytes_replace},
-    {"split", bytes_split_impl<false>},
-    {"rsplit", bytes_split_impl<true>},
-    {"partition", bytes_partition_impl<false>},
-    {"rpartition", bytes_partition_impl<true>},
-    {"upper", bytes_case_impl<0>},
-    {"lower", bytes_case_impl<1>},
-    {"swapcase", bytes_case_impl<2>},
-    {"isdigit", bytes_is_impl<0>},
-    {"isalpha", bytes_is_impl<1>},
-    {"isalnum", bytes_is_impl<2>},
-    {"isspace", bytes_is_impl<3>},
-    {"isascii", bytes_is_impl<4>},
-    {"isupper", bytes_is_impl<5>},
-    {"islower", bytes_is_impl<6>},
+    TOY_BYTES_COMMON_METHODS,
     {"__getnewargs__", bytes_getnewargs},
     {"__bytes__", bytes_bytes_method},
     {"__repr__", detail::unary_method<bytes_repr_slot>},
@@ -954,6 +975,34 @@ const MethodDef bytes_methods[] = {
     {"__ge__", detail::compare_method<bytes_compare, CmpOp::kGe>},
     {nullptr, nullptr},
 };
+
+}  // namespace
+
+namespace detail {
+Ref bytearray_append(Value self, CallArgs a);
+Ref bytearray_extend(Value self, CallArgs a);
+Ref bytearray_insert(Value self, CallArgs a);
+Ref bytearray_pop(Value self, CallArgs a);
+Ref bytearray_remove(Value self, CallArgs a);
+Ref bytearray_clear(Value self, CallArgs a);
+Ref bytearray_copy(Value self, CallArgs a);
+Ref bytearray_reverse(Value self, CallArgs a);
+extern const MethodDef bytearray_method_table[] = {
+    TOY_BYTES_COMMON_METHODS,
+    {"append", bytearray_append},
+    {"extend", bytearray_extend},
+    {"insert", bytearray_insert},
+    {"pop", bytearray_pop},
+    {"remove", bytearray_remove},
+    {"clear", bytearray_clear},
+    {"copy", bytearray_copy},
+    {"reverse", bytearray_reverse},
+    {nullptr, nullptr},
+};
+}  // namespace detail
+
+namespace {
+
 
 // bytes(source=b'', encoding=..., errors=...)
 Ref bytes_new(Type* type, CallArgs a) {
@@ -982,6 +1031,8 @@ Ref bytes_new(Type* type, CallArgs a) {
     } else if (!vals[1].is_null() || !vals[2].is_null()) {
         return raise(&exc::TypeError, vals[1].is_null() ? "errors without a string argument"
                                                         : "encoding without a string argument");
+    } else if (is_bytearray(src)) {
+        result = new_bytes(buffer_view(src));
     } else if (is_bytes(src)) {
         result = type == &bytes_type && src.as_object()->type == &bytes_type
                      ? Ref::borrow(src)
@@ -1068,6 +1119,8 @@ void init_bytes_type() {
     RefT<Bytes> e = new_bytes_uninit(0);
     make_immortal(e.get());
     g_empty_bytes = e.release();
+
+    init_bytearray_type();  // (runtime_init calls init_bytes_type only)
 
     bytes_iterator_type.name = "bytes_iterator";
     bytes_iterator_type.basic_size = sizeof(BytesIter);

@@ -47,4 +47,27 @@ Ref str_encode(Str* s, std::string_view encoding, std::string_view errors);
 int64_t bytes_hash(Bytes* b);
 void init_bytes_type();
 
+// --- bytearray (runtime/bytearray.cpp; readied by init_bytes_type) ----------------------------
+// requested by text: stdlib/builtins.cpp should add {"bytearray", &bytearray_type} to builtins.
+extern Type bytearray_type;
+extern Type bytearray_iterator_type;
+struct ByteArray : Object {
+    char* data;        // owned (new[]), capacity + 1 bytes, NUL-terminated; null when empty
+    int64_t size;
+    int64_t capacity;
+};
+RefT<ByteArray> new_bytearray(std::string_view data);
+inline bool is_bytearray(Value v) {
+    return v.is_object() && (v.as_object()->type == &bytearray_type ||
+                             is_subtype(v.as_object()->type, &bytearray_type));
+}
+// The bytes of a bytes or bytearray (caller has checked is_bytes_like). The view of a
+// bytearray is invalidated by any change to it.
+inline std::string_view buffer_view(Value v) {
+    if (is_bytes(v)) return bytes_view(v);
+    ByteArray* b = v.as<ByteArray>();
+    return {b->data ? b->data : "", static_cast<size_t>(b->size)};
+}
+void init_bytearray_type();
+
 }  // namespace toy
