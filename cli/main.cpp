@@ -36,6 +36,13 @@ constexpr const char* kUsage =
     "  -V, --version\n"
     "             print the Toy version number and exit\n"
     "  --dis file print the bytecode of file and exit\n"
+    "  --gil-policy=interval|tick\n"
+    "             how the GIL changes hands: every switch interval on request (CPython\n"
+    "             3.2+, the default) or every N instructions with no hand-off (CPython < 3.2)\n"
+    "  --switch-interval=SECONDS\n"
+    "             the interval policy's switch interval (default 0.005)\n"
+    "  --check-interval=N\n"
+    "             the tick policy's instruction count (default 100)\n"
     "Arguments:\n"
     "  file       program read from script file\n"
     "  -          program read from stdin\n"
@@ -100,6 +107,9 @@ int main(int argc, char** argv) {
     enum class Mode { kFile, kCommand, kStdin, kDis } mode = Mode::kStdin;
     std::string source_arg;  // file path or command text
     int first_arg = argc;    // index of sys.argv[1]
+    std::string gil_policy = "interval";
+    double switch_interval = 0;
+    long check_interval = 0;
     std::vector<std::string> sys_argv;
 
     int i = 1;
@@ -154,6 +164,30 @@ int main(int argc, char** argv) {
         if (a == "--") {
             continue;
         }
+        if (a.substr(0, 13) == "--gil-policy=") {
+            gil_policy = std::string(a.substr(13));
+            if (gil_policy != "interval" && gil_policy != "tick") {
+                write_fd(2, "toy: --gil-policy must be 'interval' or 'tick'\n");
+                return 2;
+            }
+            continue;
+        }
+        if (a.substr(0, 18) == "--switch-interval=" || a.substr(0, 17) == "--check-interval=") {
+            bool is_switch = a[2] == 's';
+            std::string value(a.substr(is_switch ? 18 : 17));
+            char* end = nullptr;
+            double v = std::strtod(value.c_str(), &end);
+            if (value.empty() || *end != '\0' || !(v > 0)) {
+                write_fd(2, "toy: " + std::string(a) + ": expected a positive number\n");
+                return 2;
+            }
+            if (is_switch) {
+                switch_interval = v;
+            } else {
+                check_interval = static_cast<long>(v);
+            }
+            continue;
+        }
         if (!a.empty() && a[0] == '-') {
             std::string msg = "Unknown option: " + std::string(a) + "\n";
             msg += "usage: toy [option] ... [-c cmd | file | -] [arg] ...\n"
@@ -205,6 +239,10 @@ int main(int argc, char** argv) {
     toy::InterpreterOptions options;
     options.argv = sys_argv;
     options.script_dir = script_dir;
+    options.handle_signals = true;
+    options.gil_policy = gil_policy;
+    options.switch_interval = switch_interval;
+    options.check_interval = check_interval;
     toy::Interpreter* interp = toy::create_interpreter(options);
     if (!interp) return 1;
 

@@ -7,7 +7,10 @@
 #include "interp/disasm.h"
 #include "interp/traceback.h"
 #include "runtime/abstract.h"
+#include "runtime/dict.h"
 #include "runtime/errors.h"
+#include "runtime/gil.h"
+#include "runtime/signals.h"
 #include "runtime/int.h"
 #include "runtime/interpreter.h"
 #include "runtime/module.h"
@@ -76,6 +79,20 @@ Interpreter* create_interpreter(const InterpreterOptions& options) {
     config.argv = options.argv;
     config.script_dir = options.script_dir;
     config.use_toypath = options.use_toypath;
+    if (Gil* gil = interp->gil) {
+        if (options.gil_policy == "tick") {
+            gil->set_policy(GilPolicy::kTick);
+        } else if (options.gil_policy != "interval") {
+            write_stderr("toy: unknown GIL policy '" + options.gil_policy +
+                         "' (expected 'interval' or 'tick')\n");
+            delete_interpreter(interp);
+            return nullptr;
+        }
+        if (options.switch_interval > 0)
+            gil->set_interval_ns(static_cast<int64_t>(options.switch_interval * 1e9) + 1);
+        if (options.check_interval > 0) gil->set_check_interval(options.check_interval);
+    }
+    if (options.handle_signals) install_signal_handlers(interp->main_thread);
     if (!setup_interpreter(interp, config)) {
         Ref e = fetch_error();
         if (e) print_exception(e.get());
@@ -108,11 +125,28 @@ bool disassemble_source(Interpreter* interp, std::string_view source, std::strin
     return true;
 }
 
+// Waits for non-daemon threads, as CPython's Py_FinalizeEx calls threading._shutdown().
+void wait_for_threads() {
+    Interpreter* interp = current_thread()->interp;
+    if (!interp->modules) return;
+    Value threading = dict_get_str(interp->modules, TOY_NAME(threading));
+    if (threading.is_null() || !threading.is_object()) return;
+    Ref shutdown = getattr_or_null(threading, TOY_NAME(_shutdown));
+    if (shutdown) shutdown = call(*shutdown, {});
+    if (!shutdown && error_occurred()) {
+        Ref e = fetch_error();
+        write_stderr("Exception ignored in: <module 'threading'>\n");
+        print_exception(*e);
+    }
+}
+
 bool destroy_interpreter(Interpreter* interp) {
     if (!interp) return true;
     make_current(interp);
+    wait_for_threads();
     finalize_modules();
     bool ok = flush_std_streams();
+    uninstall_signal_handlers(interp->main_thread);
     delete_interpreter(interp);
     return ok;
 }

@@ -6,8 +6,9 @@
 // exceptions and SystemExit, and tear it down with CPython's exit-time finalization.
 // No internal, fmt or re2 types appear here.
 //
-// Threading: an interpreter is used from the thread that created it (issue 3 adds the GIL
-// and other threads).
+// Threading: each interpreter has its own GIL. The thread that creates an interpreter holds
+// its GIL from then on and runs it; threads started by scripts (threading, _thread) take
+// turns with it. destroy_interpreter() first waits for the script's non-daemon threads.
 #pragma once
 
 #include <string>
@@ -25,6 +26,16 @@ struct InterpreterOptions {
     std::vector<std::string> argv;  // sys.argv (argv[0]: the script path, "-c" or "-")
     std::string script_dir;         // sys.path[0]; "" means the current folder
     bool use_toypath = true;        // append the TOYPATH entries to sys.path
+    // Ctrl-C raises KeyboardInterrupt in the main thread. One interpreter per process can
+    // own the signal handlers; a host that handles SIGINT itself leaves this off.
+    bool handle_signals = false;
+    // The GIL: "interval" (CPython 3.2+, the default) or "tick" (CPython < 3.2);
+    // the switch interval in seconds (0: 0.005) and the tick policy's instruction count
+    // (0: 100). Scripts can change them with sys.setgilpolicy / setswitchinterval /
+    // setcheckinterval.
+    std::string gil_policy = "interval";
+    double switch_interval = 0;
+    long check_interval = 0;
 };
 
 // Creates an interpreter with builtins and sys ready, current on the calling thread.
@@ -42,7 +53,8 @@ int run_main(Interpreter* interp, std::string_view source, std::string_view file
 bool disassemble_source(Interpreter* interp, std::string_view source, std::string_view filename,
                         std::string* listing);
 
-// Exit-time finalization (module globals cleared newest module first, __del__ methods run,
+// Exit-time finalization: waits for the script's non-daemon threads (threading._shutdown),
+// then (module globals cleared newest module first, __del__ methods run,
 // sys.stdout and sys.stderr flushed), then frees the interpreter. Returns false if flushing
 // stdout failed (CPython then exits with status 120).
 bool destroy_interpreter(Interpreter* interp);
