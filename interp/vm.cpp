@@ -53,23 +53,6 @@ using namespace toy::vm;
 
 namespace {
 
-// Inline cache words after each opcode, from opcodes.def.
-constexpr uint8_t kCaches[] = {
-#define OP(name, operand, pops, pushes, caches, flags) caches,
-#include "interp/opcodes.def"
-#undef OP
-};
-
-TOY_ALWAYS_INLINE double floor_mod_d(double a, double b) {
-    double m = std::fmod(a, b);
-    if (m != 0.0) {
-        if ((b < 0) != (m < 0)) m += b;
-    } else {
-        m = std::copysign(0.0, b);
-    }
-    return m;
-}
-
 // Fast paths of BINARY_OP on two small ints. Returns false to take the generic path.
 TOY_ALWAYS_INLINE bool small_int_binop(uint32_t op, int64_t x, int64_t y, Value* out) {
     int64_t r;
@@ -190,6 +173,16 @@ TOY_ALWAYS_INLINE void pop_frame_fast(ThreadState* ts, Frame* f) {
     Function* fn = f->func;
     ts->stack_top = reinterpret_cast<Value*>(f);
     decref(fn);
+}
+
+// Calls a builtin function (C++ exceptions become MemoryError). Returns an owned Value or
+// null with an exception set: no Ref may live across the loop's computed gotos.
+TOY_NOINLINE Value call_native_function(NativeFunction* nfn, CallArgs a) {
+    try {
+        return nfn->def->fn(nfn->self, a).release();
+    } catch (const std::bad_alloc&) {
+        return raise_no_memory().release();
+    }
 }
 
 // The instance dict of an object whose type has a dict_offset, or null.
@@ -407,9 +400,9 @@ dispatch_nocheck:
     }
 
     TARGET(LOAD_CLASSDEREF) {
-        Ref r = load_classderef(frame, arg);
-        ERROR_IF(!r);
-        PUSH(r.release());
+        Value r = (load_classderef(frame, arg)).release();
+        ERROR_IF(r.is_null());
+        PUSH(r);
         DISPATCH();
     }
 
@@ -434,9 +427,9 @@ dispatch_nocheck:
             }
         }
     load_global_slow : {
-        Ref r = load_global_slow(frame, name, const_cast<uint32_t*>(ip));
-        ERROR_IF(!r);
-        PUSH(r.release());
+        Value r = (load_global_slow(frame, name, const_cast<uint32_t*>(ip))).release();
+        ERROR_IF(r.is_null());
+        PUSH(r);
         ip += 2;
         DISPATCH();
     }
@@ -456,9 +449,9 @@ dispatch_nocheck:
     }
 
     TARGET(LOAD_NAME) {
-        Ref r = load_name(frame, NAME(arg));
-        ERROR_IF(!r);
-        PUSH(r.release());
+        Value r = (load_name(frame, NAME(arg))).release();
+        ERROR_IF(r.is_null());
+        PUSH(r);
         DISPATCH();
     }
 
@@ -493,9 +486,9 @@ dispatch_nocheck:
                 }
             }
         }
-        Ref r = load_attr_slow(obj, name, const_cast<uint32_t*>(ip));
-        ERROR_IF(!r);
-        TOP() = r.release();
+        Value r = (load_attr_slow(obj, name, const_cast<uint32_t*>(ip))).release();
+        ERROR_IF(r.is_null());
+        TOP() = r;
         decref(obj);
         ip += 2;
         DISPATCH();
@@ -592,10 +585,10 @@ dispatch_nocheck:
                 ERROR_IF(error_occurred());
             }
         }
-        Ref r = getitem(container, key);
-        ERROR_IF(!r);
+        Value r = (getitem(container, key)).release();
+        ERROR_IF(r.is_null());
         --sp;
-        TOP() = r.release();
+        TOP() = r;
         decref(container);
         decref(key);
         DISPATCH();
@@ -644,14 +637,14 @@ dispatch_nocheck:
         Value step = arg == 3 ? POP() : Value::none();
         Value stop = POP();
         Value start = TOP();
-        Ref r = new_slice(start, stop, step);
+        Value r = (new_slice(start, stop, step)).release();
         decref(step);
         decref(stop);
-        if (!r) {
+        if (r.is_null()) {
             // start stays on the stack and is popped by the unwinder
             goto error;
         }
-        TOP() = r.release();
+        TOP() = r;
         decref(start);
         DISPATCH();
     }
@@ -677,10 +670,10 @@ dispatch_nocheck:
             }
         }
         ts->countdown = countdown;
-        Ref r = binary_op_slow(arg, a, b);
-        ERROR_IF(!r);
+        Value r = (binary_op_slow(arg, a, b)).release();
+        ERROR_IF(r.is_null());
         --sp;
-        TOP() = r.release();
+        TOP() = r;
         decref(a);
         decref(b);
         ++ip;
@@ -700,10 +693,10 @@ dispatch_nocheck:
             TOP() = Value::boolean(compare_doubles(arg, a.as_double(), b.as_double()));
             DISPATCH();
         }
-        Ref r = rich_compare(a, b, static_cast<CmpOp>(arg));
-        ERROR_IF(!r);
+        Value r = (rich_compare(a, b, static_cast<CmpOp>(arg))).release();
+        ERROR_IF(r.is_null());
         --sp;
-        TOP() = r.release();
+        TOP() = r;
         decref(a);
         decref(b);
         DISPATCH();
@@ -741,18 +734,18 @@ dispatch_nocheck:
             TOP() = Value::from_double(-a.as_double());
             DISPATCH();
         }
-        Ref r = negative(a);
-        ERROR_IF(!r);
-        TOP() = r.release();
+        Value r = (negative(a)).release();
+        ERROR_IF(r.is_null());
+        TOP() = r;
         decref(a);
         DISPATCH();
     }
 
     TARGET(UNARY_POSITIVE) {
         Value a = TOP();
-        Ref r = positive(a);
-        ERROR_IF(!r);
-        TOP() = r.release();
+        Value r = (positive(a)).release();
+        ERROR_IF(r.is_null());
+        TOP() = r;
         decref(a);
         DISPATCH();
     }
@@ -763,9 +756,9 @@ dispatch_nocheck:
             TOP() = Value::small_int(~a.as_small_int());
             DISPATCH();
         }
-        Ref r = invert(a);
-        ERROR_IF(!r);
-        TOP() = r.release();
+        Value r = (invert(a)).release();
+        ERROR_IF(r.is_null());
+        TOP() = r;
         decref(a);
         DISPATCH();
     }
@@ -785,66 +778,69 @@ dispatch_nocheck:
     }
 
     TARGET(BUILD_TUPLE) {
-        RefT<Tuple> t = new_tuple(arg);
+        Tuple* t = (new_tuple(arg)).release();
         ERROR_IF(!t);
         sp -= arg;
         if (arg) std::memcpy(t->items, sp, arg * sizeof(Value));  // the references move
-        PUSH(Value::object(t.release()));
+        PUSH(Value::object(t));
         DISPATCH();
     }
 
     TARGET(BUILD_LIST) {
-        RefT<List> l = new_list(arg);
+        List* l = (new_list(arg)).release();
         ERROR_IF(!l);
         sp -= arg;
-        for (uint32_t i = 0; i < arg; ++i) list_append_steal(l.get(), sp[i]);
-        PUSH(Value::object(l.release()));
+        for (uint32_t i = 0; i < arg; ++i) list_append_steal(l, sp[i]);
+        PUSH(Value::object(l));
         DISPATCH();
     }
 
     TARGET(BUILD_SET) {
-        Ref s = new_set();
-        ERROR_IF(!s);
+        Value s = (new_set()).release();
+        ERROR_IF(s.is_null());
         bool ok = true;
-        for (uint32_t i = 0; i < arg && ok; ++i) ok = set_add(*s, sp[-static_cast<int64_t>(arg) + i]);
-        ERROR_IF(!ok);
+        for (uint32_t i = 0; i < arg && ok; ++i) ok = set_add(s, sp[-static_cast<int64_t>(arg) + i]);
+        if (!ok) {
+            decref(s);
+            goto error;
+        }
         for (uint32_t i = 0; i < arg; ++i) decref(POP());
-        PUSH(s.release());
+        PUSH(s);
         DISPATCH();
     }
 
     TARGET(BUILD_MAP) {
-        Ref d = build_map(sp - 2 * arg, arg);
-        ERROR_IF(!d);
+        Value d = (build_map(sp - 2 * arg, arg)).release();
+        ERROR_IF(d.is_null());
         for (uint32_t i = 0; i < 2 * arg; ++i) decref(POP());
-        PUSH(d.release());
+        PUSH(d);
         DISPATCH();
     }
 
     TARGET(BUILD_CONST_KEY_MAP) {
-        Ref d = build_const_key_map(sp - arg - 1, arg, TOP());
-        ERROR_IF(!d);
+        Value d = (build_const_key_map(sp - arg - 1, arg, TOP())).release();
+        ERROR_IF(d.is_null());
         for (uint32_t i = 0; i < arg + 1; ++i) decref(POP());
-        PUSH(d.release());
+        PUSH(d);
         DISPATCH();
     }
 
     TARGET(BUILD_STRING) {
-        Ref s = build_string(sp - arg, arg);
-        ERROR_IF(!s);
+        Value s = (build_string(sp - arg, arg)).release();
+        ERROR_IF(s.is_null());
         for (uint32_t i = 0; i < arg; ++i) decref(POP());
-        PUSH(s.release());
+        PUSH(s);
         DISPATCH();
     }
 
     TARGET(FORMAT_VALUE) {
         Value spec = (arg & 4) ? TOP() : Value::null();
         Value v = (arg & 4) ? SECOND() : TOP();
-        Ref r = format_value(v, arg, spec);
-        ERROR_IF(!r);
+        Value r = (format_value(v, arg, spec)).release();
+        ERROR_IF(r.is_null());
         if (arg & 4) decref(POP());
         decref(v);
-        TOP() = r.release();
+        TOP() = r;
         DISPATCH();
     }
 
@@ -907,9 +903,9 @@ dispatch_nocheck:
 
     TARGET(LIST_TO_TUPLE) {
         Value l = TOP();
-        Ref t = list_to_tuple(l.as<List>());
-        ERROR_IF(!t);
-        TOP() = t.release();
+        Value t = (list_to_tuple(l.as<List>())).release();
+        ERROR_IF(t.is_null());
+        TOP() = t;
         decref(l);
         DISPATCH();
     }
@@ -1033,9 +1029,9 @@ dispatch_nocheck:
 
     TARGET(GET_ITER) {
         Value v = TOP();
-        Ref it = get_iter(v);
-        ERROR_IF(!it);
-        TOP() = it.release();
+        Value it = (get_iter(v)).release();
+        ERROR_IF(it.is_null());
+        TOP() = it;
         decref(v);
         DISPATCH();
     }
@@ -1043,9 +1039,9 @@ dispatch_nocheck:
     TARGET(FOR_ITER) {
         Value it = TOP();
         NextSlot next = it.as_object()->type->next;
-        Ref r = next ? next(it) : iter_next(it);
-        if (r) {
-            PUSH(r.release());
+        Value r = (next ? next(it) : iter_next(it)).release();
+        if (!r.is_null()) {
+            PUSH(r);
             DISPATCH();
         }
         if (error_occurred()) {
@@ -1145,22 +1141,17 @@ dispatch_nocheck:
         }
         // Native callables, types, generator functions, everything else.
         ts->countdown = countdown;
-        Ref r;
+        Value r;
         if (callable.is_object() && callable.as_object()->type == &native_function_type) {
-            NativeFunction* nfn = callable.as<NativeFunction>();
-            try {
-                r = nfn->def->fn(nfn->self, CallArgs{args, npos, kw});
-            } catch (const std::bad_alloc&) {
-                r = raise_no_memory();
-            }
+            r = call_native_function(callable.as<NativeFunction>(), CallArgs{args, npos, kw});
         } else {
-            r = call_object(callable, CallArgs{args, npos, kw});
+            r = call_object(callable, CallArgs{args, npos, kw}).release();
         }
         countdown = ts->countdown;
         if (countdown <= 0) countdown = 1;
         while (sp > base) decref(*--sp);
-        ERROR_IF(!r);
-        PUSH(r.release());
+        ERROR_IF(r.is_null());
+        PUSH(r);
         DISPATCH();
     }
 
@@ -1170,15 +1161,15 @@ dispatch_nocheck:
         Value f = POP();
         Value null_slot = POP();
         ts->countdown = countdown;
-        Ref r = call_function_ex(f, cargs, kwargs);
+        Value r = (call_function_ex(f, cargs, kwargs)).release();
         countdown = ts->countdown;
         if (countdown <= 0) countdown = 1;
         decref(kwargs);
         decref(cargs);
         decref(f);
         decref(null_slot);
-        ERROR_IF(!r);
-        PUSH(r.release());
+        ERROR_IF(r.is_null());
+        PUSH(r);
         DISPATCH();
     }
 
@@ -1187,13 +1178,13 @@ dispatch_nocheck:
         Value closure = (arg & 8) ? POP() : Value::null();
         Value kwdefaults = (arg & 2) ? POP() : Value::null();
         Value defaults = (arg & 1) ? POP() : Value::null();
-        Ref r = make_function(frame, fcode, defaults, kwdefaults, closure);
+        Value r = (make_function(frame, fcode, defaults, kwdefaults, closure)).release();
         decref(fcode);
         decref(closure);
         decref(kwdefaults);
         decref(defaults);
-        ERROR_IF(!r);
-        PUSH(r.release());
+        ERROR_IF(r.is_null());
+        PUSH(r);
         DISPATCH();
     }
 
@@ -1231,9 +1222,9 @@ dispatch_nocheck:
 
     TARGET(GET_YIELD_FROM_ITER) {
         Value v = TOP();
-        Ref it = get_yield_from_iter(v);
-        ERROR_IF(!it);
-        TOP() = it.release();
+        Value it = (get_yield_from_iter(v)).release();
+        ERROR_IF(it.is_null());
+        TOP() = it;
         decref(v);
         DISPATCH();
     }
@@ -1243,18 +1234,18 @@ dispatch_nocheck:
         Value it = SECOND();
         bool done = false;
         ts->countdown = countdown;
-        Ref r = yield_from_send(it, v, &done);
+        Value r = (yield_from_send(it, v, &done)).release();
         countdown = ts->countdown;
         if (countdown <= 0) countdown = 1;
-        ERROR_IF(!r);
+        ERROR_IF(r.is_null());
         --sp;
         decref(v);
         if (done) {
-            TOP() = r.release();
+            TOP() = r;
             decref(it);
             DISPATCH();
         }
-        retval = r.release();
+        retval = r;
         frame->sp = sp;
         frame->yielded = true;
         frame->in_yield_from = true;
@@ -1262,9 +1253,9 @@ dispatch_nocheck:
     }
 
     TARGET(LOAD_BUILD_CLASS) {
-        Ref r = load_build_class(frame);
-        ERROR_IF(!r);
-        PUSH(r.release());
+        Value r = (load_build_class(frame)).release();
+        ERROR_IF(r.is_null());
+        PUSH(r);
         DISPATCH();
     }
 
@@ -1339,28 +1330,28 @@ dispatch_nocheck:
     }
 
     TARGET(WITH_EXCEPT_START) {
-        Ref r = with_except_start(PEEK(4), TOP());
-        ERROR_IF(!r);
-        PUSH(r.release());
+        Value r = (with_except_start(PEEK(4), TOP())).release();
+        ERROR_IF(r.is_null());
+        PUSH(r);
         DISPATCH();
     }
 
     TARGET(IMPORT_NAME) {
         Value fromlist = TOP();
         Value level = SECOND();
-        Ref r = import_name(frame, NAME(arg), fromlist, level);
-        ERROR_IF(!r);
+        Value r = (import_name(frame, NAME(arg), fromlist, level)).release();
+        ERROR_IF(r.is_null());
         sp -= 2;
         decref(fromlist);
         decref(level);
-        PUSH(r.release());
+        PUSH(r);
         DISPATCH();
     }
 
     TARGET(IMPORT_FROM) {
-        Ref r = import_from(TOP(), NAME(arg));
-        ERROR_IF(!r);
-        PUSH(r.release());
+        Value r = (import_from(TOP(), NAME(arg))).release();
+        ERROR_IF(r.is_null());
+        PUSH(r);
         DISPATCH();
     }
 

@@ -5,14 +5,6 @@
 // nested dispatch loop; CALL from Toy code runs the callee in the same loop.
 #pragma once
 
-// requested by integration (URGENT, blocks CI): clang 14 (the asan preset builds with clang)
-// rejects vm.cpp: "cannot jump from this indirect goto statement to one of its possible
-// targets ... jump exits scope of variable with non-trivial destructor" (lines ~433-1349).
-// A computed goto must never leave the scope of a live Ref (GCC accepts it but does not run
-// the destructor, so it is a latent leak there too). Close every Ref's scope before
-// DISPATCH()/goto error (an inner { } block, or plain Values with explicit decref). Check
-// with: cmake --preset asan && cmake --build --preset asan. Remove this note when fixed.
-
 #include "interp/code.h"
 #include "runtime/type.h"
 
