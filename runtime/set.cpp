@@ -1163,6 +1163,24 @@ bool set_next_item(Value set, int64_t* pos, Value* key, int64_t* hash) {
 
 bool is_set_like(Value v) { return is_any_set(v); }
 
+Ref const_frozenset(const Value* items, int64_t n) {
+    RefT<Tuple> t = new_tuple_from(items, n);
+    if (!t) return nullptr;
+    Ref first = make_new_set(&frozenset_type, t.value());
+    if (!first) return nullptr;
+    // Rebuild from the first frozenset's iteration order (compile.c's merge_consts_recursive).
+    Set* f = as_set(*first);
+    RefT<Tuple> order = new_tuple(f->used);
+    if (!order) return nullptr;
+    int64_t pos = 0, i = 0;
+    SetEntry* e;
+    while (set_next(f, &pos, &e)) {
+        incref(e->key);
+        order->items[i++] = e->key;
+    }
+    return make_new_set(&frozenset_type, order.value());
+}
+
 Ref set_from_iterable(Type* type, Value iterable) { return make_new_set(type, iterable); }
 
 void init_set_type() {

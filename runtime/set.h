@@ -28,5 +28,11 @@ bool set_next_item(Value set, int64_t* pos, Value* key, int64_t* hash);
 bool is_set_like(Value v);  // a set or frozenset (or a subclass instance)
 // set(iterable) / frozenset(iterable) of the given type (iterable may be null: empty).
 Ref set_from_iterable(Type* type, Value iterable);
+// For the compiler: the frozenset constant CPython 3.11 builds for an all-constant set
+// display of 3+ items (`{1, 2, 3}` compiles to BUILD_SET 0; LOAD_CONST <frozenset>;
+// SET_UPDATE 1). CPython makes frozenset(items) and then, when merging constants, rebuilds it
+// from its own iteration order; the set display then gets that table merged into it. Using
+// this constant the same way makes printed sets match CPython's order exactly.
+Ref const_frozenset(const Value* items, int64_t n);
 
 }  // namespace toy

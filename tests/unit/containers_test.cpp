@@ -442,6 +442,20 @@ TEST_F(Containers, SetOrderMatchesCPython) {
     Ref lit = new_set();
     ASSERT_TRUE(set_update(*lit, *fz));
     EXPECT_EQ(R(lit), "{1099511627776, 17, 5, -2, 9, -1}");
+    // The same through const_frozenset (what the compiler should use).
+    Value raw[] = {Value::small_int(-1), Value::small_int(-2), Value::small_int(5),
+                   Value::small_int(int64_t{1} << 40), Value::small_int(17), Value::small_int(9)};
+    Ref cf = const_frozenset(raw, 6);
+    Ref lit2 = new_set();
+    ASSERT_TRUE(set_update(*lit2, *cf));
+    EXPECT_EQ(R(lit2), "{1099511627776, 17, 5, -2, 9, -1}");
+    // {(1, 2), (3, 4), (0, 0), (-1, 5)} prints {(0, 0), (1, 2), (3, 4), (-1, 5)} in CPython.
+    Ref ta = ints_tuple({1, 2}), tb = ints_tuple({3, 4}), tc = ints_tuple({0, 0}), td = ints_tuple({-1, 5});
+    Value tr[] = {*ta, *tb, *tc, *td};
+    Ref cf2 = const_frozenset(tr, 4);
+    Ref lit3 = new_set();
+    ASSERT_TRUE(set_update(*lit3, *cf2));
+    EXPECT_EQ(R(lit3), "{(0, 0), (1, 2), (3, 4), (-1, 5)}");
     Ref s3 = new_set();
     for (int64_t x : {5, 13, 21, 29, 37, 45, 53, 61, 69, 77}) ASSERT_TRUE(set_add(*s3, Value::small_int(x)));
     EXPECT_EQ(R(s3), "{37, 5, 69, 13, 45, 77, 61, 21, 53, 29}");
