@@ -64,6 +64,7 @@ RefT<Module> create_time_module();
 RefT<Module> create_math_module();
 RefT<Module> create_numeric_module();  // numeric.cpp (issue 3: GIL-releasing float64 arrays)
 RefT<Module> create_thread_module();  // thread.cpp (issue 3: _thread)
+RefT<Module> create_os_module();  // os.cpp (first part; issue 4 completes it)
 
 // Embedded Toy sources (stdlib/lib/*.toy); empty view when there is no such module.
 std::string_view find_embedded_module(std::string_view name);

@@ -224,7 +224,26 @@ Ref sys_setgilpolicy(Value, CallArgs a) {
     return Ref::none();
 }
 
+// Toy's own: the GIL's counters so far, as a dict (issue 6 grows this into full statistics).
+Ref sys_getgilcounters(Value, CallArgs a) {
+    if (!unpack_args("_getgilcounters", a, 0, 0)) return nullptr;
+    GilCounters c;
+    if (Gil* g = interp_gil()) c = g->counters();
+    RefT<Dict> d = new_dict();
+    if (!d) return nullptr;
+    const std::pair<const char*, uint64_t> items[] = {
+        {"acquisitions", c.acquisitions}, {"switches", c.switches},
+        {"drop_requests", c.drop_requests}, {"forced_drops", c.forced_drops},
+        {"tick_drops", c.tick_drops}};
+    for (auto& [k, v] : items) {
+        Ref n = make_int(static_cast<int64_t>(v));
+        if (!n || !dict_set_str(d.get(), intern(k), *n)) return nullptr;
+    }
+    return Ref(std::move(d));
+}
+
 const MethodDef kSysFunctions[] = {
+    {"_getgilcounters", sys_getgilcounters},
     {"getswitchinterval", sys_getswitchinterval},
     {"setswitchinterval", sys_setswitchinterval},
     {"getcheckinterval", sys_getcheckinterval},
