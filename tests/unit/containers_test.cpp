@@ -651,3 +651,82 @@ TEST_F(Containers, ZipStrict) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(Containers, DictViewsSetOps) {
+    RefT<Dict> d = new_dict();
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE(dict_set(d.get(), Value::small_int(i), Value::small_int(i * i)));
+    Ref keys = M(d.value(), "keys");
+    Ref items = M(d.value(), "items");
+    Ref s = set_of_range(3, 8);
+    EXPECT_EQ(R(binary_op(BinOp::kAnd, *keys, *s)), "{3, 4}");
+    EXPECT_EQ(R(binary_op(BinOp::kOr, *keys, *s)), "{0, 1, 2, 3, 4, 5, 6, 7}");
+    EXPECT_EQ(R(binary_op(BinOp::kSub, *keys, *s)), "{0, 1, 2}");
+    EXPECT_EQ(R(binary_op(BinOp::kSub, *s, *keys)), "{5, 6, 7}");
+    EXPECT_EQ(R(binary_op(BinOp::kXor, *keys, *s)), "{0, 1, 2, 5, 6, 7}");
+    Ref pair = ints_tuple({2, 4});
+    EXPECT_EQ(contains(*items, *pair), 1);
+    Ref bad = ints_tuple({2, 5});
+    EXPECT_EQ(contains(*items, *bad), 0);
+    Ref small = set_of_range(0, 3);
+    EXPECT_EQ(compare_bool(*small, *keys, CmpOp::kLt), 1);
+    EXPECT_EQ(compare_bool(*keys, *small, CmpOp::kGt), 1);
+    EXPECT_EQ(R(reversed_of(*keys)).substr(0, 31), "<dict_reversekeyiterator object");
+    EXPECT_EQ(R(sequence_list(*reversed_of(d.value()))), "[4, 3, 2, 1, 0]");
+    EXPECT_EQ(R(sequence_list(*reversed_of(*items))), "[(4, 16), (3, 9), (2, 4), (1, 1), (0, 0)]");
+}
+
+TEST_F(Containers, GenericAlias) {
+    Ref a = getitem(Value::object(&list_type), Value::object(&int_type));
+    EXPECT_EQ(R(a), "list[int]");
+    RefT<Tuple> args = new_tuple_of({Value::object(&str_type), *a});
+    Ref b = getitem(Value::object(&dict_type), args.value());
+    EXPECT_EQ(R(b), "dict[str, list[int]]");
+    RefT<Tuple> targs = new_tuple_of({Value::object(&int_type), Value::ellipsis()});
+    Ref c = getitem(Value::object(&tuple_type), targs.value());
+    EXPECT_EQ(R(c), "tuple[int, ...]");
+    Ref again = getitem(Value::object(&list_type), Value::object(&int_type));
+    EXPECT_EQ(compare_bool(*a, *again, CmpOp::kEq), 1);
+    Ref made = call(*a, {});
+    EXPECT_EQ(R(made), "[]");
+}
+
+TEST_F(Containers, ListMutationDuringIteration) {
+    Ref l = ints_list({1, 2, 3});
+    Ref it = get_iter(*l);
+    EXPECT_EQ(R(iter_next(*it)), "1");
+    EXPECT_TRUE(M(*l, "clear"));
+    EXPECT_FALSE(iter_next(*it));
+    EXPECT_FALSE(error_occurred());
+    Ref l2 = ints_list({1, 2, 3});
+    Ref rit = reversed_of(*l2);
+    EXPECT_EQ(R(iter_next(*rit)), "3");
+    EXPECT_TRUE(M(*l2, "pop"));
+    EXPECT_TRUE(M(*l2, "pop"));
+    EXPECT_FALSE(iter_next(*rit));  // index 1 is past the end now
+    EXPECT_FALSE(error_occurred());
+}
+
+TEST_F(Containers, FreeListsKeepObjectsClean) {
+    for (int round = 0; round < 3; ++round) {
+        std::vector<Ref> keep;
+        for (int i = 0; i < 200; ++i) {
+            RefT<Dict> d = new_dict();
+            EXPECT_EQ(d->used, 0);
+            EXPECT_EQ(d->index_size, 0);
+            ASSERT_TRUE(dict_set(d.get(), Value::small_int(i), Value::small_int(i)));
+            RefT<List> l = new_list();
+            EXPECT_EQ(l->size, 0);
+            ASSERT_TRUE(list_append(l.get(), d.value()));
+            keep.push_back(std::move(l));
+        }
+        keep.clear();
+    }
+    RefT<List> l = new_list();
+    EXPECT_EQ(R(l.value()), "[]");
+    RefT<Dict> d = new_dict();
+    EXPECT_EQ(R(d.value()), "{}");
+}
+
+}  // namespace
