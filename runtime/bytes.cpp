@@ -501,7 +501,7 @@ void adjust_range(int64_t len, int64_t* start, int64_t* end) {
 // find/rfind/index/rindex/count: (sub[, start[, end]])
 bool find_args(const char* name, CallArgs a, std::string_view* sub, Ref* holder, int64_t len,
                int64_t* start, int64_t* end, char* single) {
-    if (!detail::check_positional(name, a, 1, 3)) return false;
+    if (!detail::check_method_args("bytes", name, a, 1, 3)) return false;
     *start = 0;
     *end = INT64_MAX;
     if (a.npos > 1 && !get_opt_index(a.args[1], start)) return false;
@@ -688,7 +688,7 @@ bool is_ascii_space(char c) {
 
 template <int kWhich> Ref bytes_strip_impl(Value self, CallArgs a) {
     const char* name = kWhich == 0 ? "strip" : kWhich == 1 ? "lstrip" : "rstrip";
-    if (!detail::check_positional(name, a, 0, 1)) return nullptr;
+    if (!detail::check_method_args("bytes", name, a, 0, 1)) return nullptr;
     std::string_view s = buffer_view(self), chars;
     Ref holder;
     bool ws = a.npos == 0 || a.args[0].is_none();
@@ -707,7 +707,7 @@ template <int kWhich> Ref bytes_strip_impl(Value self, CallArgs a) {
 
 template <bool kEnd> Ref bytes_startswith_impl(Value self, CallArgs a) {
     const char* name = kEnd ? "endswith" : "startswith";
-    if (!detail::check_positional(name, a, 1, 3)) return nullptr;
+    if (!detail::check_method_args("bytes", name, a, 1, 3)) return nullptr;
     std::string_view s = buffer_view(self);
     int64_t start = 0, end = INT64_MAX;
     if (a.npos > 1 && !get_opt_index(a.args[1], &start)) return nullptr;
@@ -738,7 +738,7 @@ template <bool kEnd> Ref bytes_startswith_impl(Value self, CallArgs a) {
 }
 
 Ref bytes_replace(Value self, CallArgs a) {
-    if (!detail::check_positional("replace", a, 2, 3)) return nullptr;
+    if (!detail::check_method_args("bytes", "replace", a, 2, 3)) return nullptr;
     std::string_view s = buffer_view(self), old, neu;
     Ref h1, h2;
     if (!arg_bytes(a.args[0], "", &old, &h1) || !arg_bytes(a.args[1], "", &neu, &h2)) return nullptr;

@@ -237,7 +237,7 @@ Ref m_splitlines(Value self, CallArgs a) {
 
 template <int kWhich> Ref m_strip(Value self, CallArgs a) {
     const char* name = kWhich == 0 ? "strip" : kWhich == 1 ? "lstrip" : "rstrip";
-    if (!detail::check_positional(name, a, 0, 1)) return nullptr;
+    if (!detail::check_method_args("str", name, a, 0, 1)) return nullptr;
     Str* s = S(self);
     std::string_view v = s->view();
     const char* b = v.data();
@@ -283,7 +283,7 @@ template <int kWhich> Ref m_strip(Value self, CallArgs a) {
 bool find_window(const char* name, Value self, CallArgs a, Str** sub, int64_t* bstart,
                  int64_t* bend, int64_t* cstart, int64_t* cend) {
     if (a.nkw() != 0) {
-        (void)raisef(&exc::TypeError, "{}() takes no keyword arguments", name);
+        (void)raisef(&exc::TypeError, "str.{}() takes no keyword arguments", name);
         return false;
     }
     if (a.npos < 1) {
@@ -348,7 +348,12 @@ Ref m_count(Value self, CallArgs a) {
 
 template <bool kEnd> Ref m_startswith(Value self, CallArgs a) {
     const char* name = kEnd ? "endswith" : "startswith";
-    if (!detail::check_positional(name, a, 1, 3)) return nullptr;
+    if (a.nkw() != 0)
+        return raisef(&exc::TypeError, "str.{}() takes no keyword arguments", name);
+    if (a.npos < 1)
+        return raisef(&exc::TypeError, "{}() takes at least 1 argument (0 given)", name);
+    if (a.npos > 3)
+        return raisef(&exc::TypeError, "{}() takes at most 3 arguments ({} given)", name, a.npos);
     Str* s = S(self);
     int64_t start = 0, end = INT64_MAX;
     if (a.npos > 1 && !get_opt_index(a.args[1], &start)) return nullptr;
@@ -386,7 +391,7 @@ template <bool kEnd> Ref m_startswith(Value self, CallArgs a) {
 }
 
 Ref m_replace(Value self, CallArgs a) {
-    if (!detail::check_positional("replace", a, 2, 3)) return nullptr;
+    if (!detail::check_method_args("str", "replace", a, 2, 3)) return nullptr;
     Str *old, *neu;
     if (!arg_str(a.args[0], "replace", 1, &old) || !arg_str(a.args[1], "replace", 2, &neu))
         return nullptr;
@@ -646,7 +651,7 @@ template <int kP> Ref m_is(Value self, CallArgs a) {
 // --- padding ----------------------------------------------------------------------------------
 
 bool pad_args(const char* name, CallArgs a, int64_t* width, std::string* fill) {
-    if (!detail::check_positional(name, a, 1, 2)) return false;
+    if (!detail::check_method_args("str", name, a, 1, 2)) return false;
     if (!is_int(a.args[0]) && !type_of(a.args[0])->index) {
         (void)raisef(&exc::TypeError, "'{}' object cannot be interpreted as an integer",
                type_name(a.args[0]));
@@ -808,7 +813,7 @@ Ref m_format_map(Value self, CallArgs a) {
 }
 
 Ref m_dunder_format(Value self, CallArgs a) {
-    if (!detail::check_positional("__format__", a, 1, 1)) return nullptr;
+    if (!detail::check_method_args("str", "__format__", a, 1, 1)) return nullptr;
     if (!is_str(a.args[0]))
         return raisef(&exc::TypeError, "__format__() argument must be str, not {}",
                       type_name(a.args[0]));
@@ -836,7 +841,7 @@ Ref m_encode(Value self, CallArgs a) {
 
 // str.maketrans(x[, y[, z]]): a dict {ordinal: ordinal/str/None}.
 Ref m_maketrans(Value, CallArgs a) {
-    if (!detail::check_positional("maketrans", a, 1, 3)) return nullptr;
+    if (!detail::check_method_args("str", "maketrans", a, 1, 3)) return nullptr;
     RefT<Dict> d = new_dict();
     if (!d) return nullptr;
     if (a.npos == 1) {

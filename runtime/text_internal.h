@@ -62,6 +62,17 @@ inline bool check_positional(const char* name, CallArgs a, size_t min, size_t ma
     return true;
 }
 
+// A method's positional-only arguments with CPython's messages: keywords give
+// "str.center() takes no keyword arguments", counts "center expected at least 1 argument, got 0".
+inline bool check_method_args(const char* type, const char* name, CallArgs a, size_t min,
+                              size_t max) {
+    if (a.nkw() != 0) {
+        (void)raisef(&exc::TypeError, "{}.{}() takes no keyword arguments", type, name);
+        return false;
+    }
+    return check_positional(name, a, min, max);
+}
+
 // Slot-wrapper argument check: "expected 1 argument, got 0".
 inline bool check_wrapper_args(CallArgs a, size_t n) {
     if (a.nkw() != 0) {
