@@ -30,6 +30,7 @@ TEST(Gil, MutualExclusionUnderEightThreads) {
     gil.set_interval_ns(50'000);  // a tiny switch interval: many hand-offs
     std::atomic<int> inside{0};
     std::atomic<int> max_inside{0};
+    std::atomic<int> sections{0};
     std::vector<std::thread> threads;
     std::vector<ThreadState> states(8);
     for (int t = 0; t < 8; ++t) {
@@ -42,6 +43,7 @@ TEST(Gil, MutualExclusionUnderEightThreads) {
                 int prev = max_inside.load();
                 while (now > prev && !max_inside.compare_exchange_weak(prev, now)) {
                 }
+                sections.fetch_add(1);
                 inside.fetch_sub(1);
                 checkpoint(gil, ts, countdown);
                 if (i % 1000 == 0) {  // a voluntary release, as around IO
@@ -54,8 +56,9 @@ TEST(Gil, MutualExclusionUnderEightThreads) {
     }
     for (auto& th : threads) th.join();
     EXPECT_EQ(max_inside.load(), 1);
+    EXPECT_EQ(sections.load(), 8 * 20000);
     EXPECT_FALSE(gil.locked());
-    EXPECT_GT(gil.counters().switches, 8u);
+    EXPECT_GE(gil.counters().switches, 8u);  // every thread held it at least once
 }
 
 TEST(Gil, ForcedSwitchHandsOffToTheWaiter) {
