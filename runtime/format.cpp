@@ -250,8 +250,15 @@ std::string float_body(double ax, char type, int64_t prec, bool alt) {
             if (alt && prec == 0) s.insert(1, ".");
             return s;
         }
-        case 'r':
-            return float_repr(ax);
+        case 'r': {
+            std::string s = float_repr(ax);
+            if (alt && s.find('.') == std::string::npos) {  // '#': always a decimal point
+                size_t e = s.find('e');
+                if (e == std::string::npos) s += '.';
+                else s.insert(e, ".");
+            }
+            return s;
+        }
         case 'g':
         case '\1': {
             bool add_dot_0 = type == '\1';
