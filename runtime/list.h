@@ -28,7 +28,9 @@ inline bool is_list(Value v) {
                              type_has(v.as_object()->type, kListSubclass));
 }
 inline bool is_exact_list(Value v) { return v.is_object() && v.as_object()->type == &list_type; }
-// Sorts in place (stable, Timsort semantics via std::stable_sort); key may be null.
+// Sorts in place (stable merge sort with binary-insertion runs; comparisons may raise: stops
+// at the first error leaving a permutation of the items; ValueError "list modified during
+// sort"). key may be null or None.
 bool list_sort(List* l, Value key, bool reverse);
 
 // --- added by containers (compatible extensions) -------------------------------------------
