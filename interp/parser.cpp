@@ -90,7 +90,7 @@ std::nullptr_t Parser::error_last(std::string msg, std::string_view kind) {
     if (failed_) return nullptr;
     if (toks_.empty()) peek();
     if (toks_.back().kind == Tok::Error) return generic_error();
-    const Token& t = furthest_ < toks_.size() ? toks_[furthest_] : toks_.back();
+    const Token& t = toks_.back();  // tokens[fill-1]: speculative reads count here
     if (t.col < 0) {
         std::string_view lt = lex_.line_text(t.line);
         int n = 0;
@@ -427,8 +427,15 @@ bool Parser::invalid_named_assignment(Expr* t, size_t ti, Expr* bad) {
     advance();  // '='
     bool fires = false;
     if (starts_expression(kind())) {
+        size_t b0 = p_;
         Expr* b = parse_bitor();
-        fires = b && !failed_ && !at(Tok::Equal) && !at(Tok::ColonEqual) && !at(Tok::Error);
+        if (b && !failed_) {
+            fires = !at(Tok::Equal) && !at(Tok::ColonEqual) && !at(Tok::Error);
+        } else {
+            // PEG's bitwise_or would have matched a prefix and stopped at the operator
+            // that failed here: neither '=' nor ':='.
+            fires = generic_failed_ && p_ > b0 + 1 && toks_.back().kind != Tok::Error;
+        }
     }
     restore_state(st);
     if (!fires) return false;
@@ -477,13 +484,14 @@ Stmt* Parser::parse_expr_or_assign() {
     }
     OperatorKind op;
     if (augassign_op(k, &op)) {
+        // CPython's rule needs the value to parse before it blames the target.
+        advance();
+        Expr* v = at(Tok::Yield) ? parse_yield_expr() : parse_star_expressions();
+        if (!v) return nullptr;
         if (e->kind != ExprKind::Name && e->kind != ExprKind::Attribute &&
             e->kind != ExprKind::Subscript)
             return error_node(e, fmt::format("'{}' is an illegal expression for augmented assignment",
                                              expr_name(e)));
-        advance();
-        Expr* v = at(Tok::Yield) ? parse_yield_expr() : parse_star_expressions();
-        if (!v) return nullptr;
         set_context(e, Ctx::Store);
         AugAssign* a = arena_.make<AugAssign>(span(start_idx));
         a->target = e;
@@ -492,6 +500,10 @@ Stmt* Parser::parse_expr_or_assign() {
         return a;
     }
     if (k == Tok::Colon) {
+        // As CPython: the annotation must parse before the target is blamed.
+        advance();
+        Expr* ann = parse_expression();
+        if (!ann) return nullptr;
         if (e->kind == ExprKind::Tuple) {
             const Expr* loc_e = e;
             if (toks_[start_idx].kind != Tok::LPar) loc_e = static_cast<Tuple*>(e)->elts[0];
@@ -502,9 +514,6 @@ Stmt* Parser::parse_expr_or_assign() {
         if (e->kind != ExprKind::Name && e->kind != ExprKind::Attribute &&
             e->kind != ExprKind::Subscript)
             return error_node(e, "illegal target for annotation");
-        advance();
-        Expr* ann = parse_expression();
-        if (!ann) return nullptr;
         AnnAssign* a = arena_.make<AnnAssign>(span(start_idx));
         a->target = e;
         a->annotation = ann;

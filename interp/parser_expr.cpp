@@ -178,8 +178,11 @@ Expr* Parser::parse_named_expression() {
     }
     Expr* e = parse_expression();
     if (!e) return nullptr;
-    if (at(Tok::ColonEqual))
+    if (at(Tok::ColonEqual)) {
+        advance();  // the rule needs `expression ':=' expression`
+        if (!parse_expression()) return nullptr;
         return error_node(e, fmt::format("cannot use assignment expressions with {}", expr_name(e)));
+    }
     if (at(Tok::Equal)) {
         // CPython's invalid_named_expression: `if x = 1:` and `if f() = 1:`.
         bool excluded = e->kind == ExprKind::List || e->kind == ExprKind::Tuple ||
@@ -201,7 +204,17 @@ Expr* Parser::parse_named_expression() {
         if (bitor_level && (e->kind == ExprKind::Name || !excluded)) {
             State st = save_state();
             advance();
+            size_t b0 = p_;
             Expr* b = starts_expression(kind()) ? parse_bitor() : nullptr;
+            if (!b && failed_ && generic_failed_ && p_ > b0 + 1 && e->kind != ExprKind::Name &&
+                toks_.back().kind != Tok::Error) {
+                // PEG's bitwise_or matched a prefix and stopped before an operator.
+                commit_state();
+                failed_ = false;
+                generic_failed_ = false;
+                return error_node(e, fmt::format("cannot assign to {} here. Maybe you meant '==' "
+                                                 "instead of '='?", expr_name(e)));
+            }
             if (b && !failed_ && !at(Tok::Equal) && !at(Tok::ColonEqual)) {
                 commit_state();
                 if (e->kind == ExprKind::Name)
@@ -1006,6 +1019,9 @@ Expr* Parser::parse_brace_display() {
         d->keys.push_back(nullptr);
         d->values.push_back(v);
         if (at(Tok::For) || (at(Tok::Async) && kind(1) == Tok::For)) {
+            std::vector<Comprehension*> clauses;  // the rule needs them and the '}'
+            if (!parse_comprehension_clauses(clauses)) return nullptr;
+            if (!at(Tok::RBrace)) return generic_error();
             return error_tok(ds, "dict unpacking cannot be used in dict comprehension");
         }
         return parse_dict_rest(d);

@@ -364,7 +364,8 @@ bool Parser::parse_fstring_body(const Token& tok, uint32_t b, uint32_t e, bool r
                     if (j < e) ++j;
                     continue;
                 }
-                j += 2;
+                // "\{" leaves the brace to start a field (CPython warns about the escape)
+                j += (src[j + 1] == '{' || src[j + 1] == '}') ? 1 : 2;
                 continue;
             }
             ++j;
@@ -461,7 +462,12 @@ bool Parser::parse_fstring_body(const Token& tok, uint32_t b, uint32_t e, bool r
         bool blank = true;
         for (uint32_t q = expr_begin; q < expr_end; ++q)
             if (src[q] != ' ' && src[q] != '\t' && src[q] != '\n' && src[q] != '\f') blank = false;
-        if (blank) return fail("f-string: empty expression not allowed");
+        if (blank) {
+            char term = src[k];
+            if (term == '!' || term == ':' || term == '=')
+                return fail(fmt::format("f-string: expression required before '{}'", term));
+            return fail("f-string: empty expression not allowed");
+        }
         // Where does the expression start (line / line start)?
         int line = tok.line;
         uint32_t line_start = lex_.line_start(tok.line);
