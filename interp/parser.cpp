@@ -484,14 +484,28 @@ Stmt* Parser::parse_expr_or_assign() {
     }
     OperatorKind op;
     if (augassign_op(k, &op)) {
-        // CPython's rule needs the value to parse before it blames the target.
+        if (e->kind != ExprKind::Name && e->kind != ExprKind::Attribute &&
+            e->kind != ExprKind::Subscript) {
+            // CPython's rule (second pass) needs the value to parse before it blames the
+            // target; otherwise "invalid syntax" at the operator.
+            State st = save_state();
+            advance();
+            Expr* v = at(Tok::Yield) ? parse_yield_expr() : parse_star_expressions();
+            if (v && !failed_) {
+                commit_state();
+                return error_node(e, fmt::format("'{}' is an illegal expression for augmented "
+                                                 "assignment", expr_name(e)));
+            }
+            if (failed_ && !generic_failed_) {
+                commit_state();
+                return nullptr;
+            }
+            restore_state(st);
+            return generic_error();
+        }
         advance();
         Expr* v = at(Tok::Yield) ? parse_yield_expr() : parse_star_expressions();
         if (!v) return nullptr;
-        if (e->kind != ExprKind::Name && e->kind != ExprKind::Attribute &&
-            e->kind != ExprKind::Subscript)
-            return error_node(e, fmt::format("'{}' is an illegal expression for augmented assignment",
-                                             expr_name(e)));
         set_context(e, Ctx::Store);
         AugAssign* a = arena_.make<AugAssign>(span(start_idx));
         a->target = e;
@@ -500,20 +514,34 @@ Stmt* Parser::parse_expr_or_assign() {
         return a;
     }
     if (k == Tok::Colon) {
-        // As CPython: the annotation must parse before the target is blamed.
+        if (e->kind != ExprKind::Name && e->kind != ExprKind::Attribute &&
+            e->kind != ExprKind::Subscript) {
+            // As CPython (second pass): the annotation must parse before the target is
+            // blamed; otherwise "invalid syntax" at the ':'.
+            State st = save_state();
+            advance();
+            Expr* ann = parse_expression();
+            if (ann && !failed_) {
+                commit_state();
+                if (e->kind == ExprKind::Tuple) {
+                    const Expr* loc_e = e;
+                    if (toks_[start_idx].kind != Tok::LPar) loc_e = static_cast<Tuple*>(e)->elts[0];
+                    return error_node(loc_e, "only single target (not tuple) can be annotated");
+                }
+                if (e->kind == ExprKind::List)
+                    return error_node(e, "only single target (not list) can be annotated");
+                return error_node(e, "illegal target for annotation");
+            }
+            if (failed_ && !generic_failed_) {
+                commit_state();
+                return nullptr;
+            }
+            restore_state(st);
+            return generic_error();
+        }
         advance();
         Expr* ann = parse_expression();
         if (!ann) return nullptr;
-        if (e->kind == ExprKind::Tuple) {
-            const Expr* loc_e = e;
-            if (toks_[start_idx].kind != Tok::LPar) loc_e = static_cast<Tuple*>(e)->elts[0];
-            return error_node(loc_e, "only single target (not tuple) can be annotated");
-        }
-        if (e->kind == ExprKind::List)
-            return error_node(e, "only single target (not list) can be annotated");
-        if (e->kind != ExprKind::Name && e->kind != ExprKind::Attribute &&
-            e->kind != ExprKind::Subscript)
-            return error_node(e, "illegal target for annotation");
         AnnAssign* a = arena_.make<AnnAssign>(span(start_idx));
         a->target = e;
         a->annotation = ann;

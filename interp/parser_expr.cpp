@@ -179,9 +179,20 @@ Expr* Parser::parse_named_expression() {
     Expr* e = parse_expression();
     if (!e) return nullptr;
     if (at(Tok::ColonEqual)) {
-        advance();  // the rule needs `expression ':=' expression`
-        if (!parse_expression()) return nullptr;
-        return error_node(e, fmt::format("cannot use assignment expressions with {}", expr_name(e)));
+        // the (second-pass) rule needs `expression ':=' expression`
+        State st = save_state();
+        advance();
+        Expr* v = parse_expression();
+        if (v && !failed_) {
+            commit_state();
+            return error_node(e, fmt::format("cannot use assignment expressions with {}", expr_name(e)));
+        }
+        if (failed_ && !generic_failed_) {
+            commit_state();
+            return nullptr;
+        }
+        restore_state(st);
+        return generic_error();
     }
     if (at(Tok::Equal)) {
         // CPython's invalid_named_expression: `if x = 1:` and `if f() = 1:`.
