@@ -584,12 +584,20 @@ Stmt* Parser::parse_compound_stmt() {
     }
 }
 
-static Loc body_end(Loc start, const Body& b) {
-    if (b.empty()) return start;
-    Loc l = start;
-    l.end_line = b.back()->loc.end_line;
-    l.end_col = b.back()->loc.end_col;
-    return l;
+// A compound statement ends at the last token of its last block that is not NEWLINE,
+// INDENT or DEDENT (a trailing ';' included), as CPython's EXTRA does.
+Loc Parser::body_end(Loc start) const {
+    size_t i = p_;
+    while (i > 0) {
+        Tok k = toks_[i - 1].kind;
+        if (k != Tok::Newline && k != Tok::Indent && k != Tok::Dedent) break;
+        --i;
+    }
+    if (i == 0) return start;
+    const Token& t = toks_[i - 1];
+    start.end_line = t.end_line;
+    start.end_col = t.end_col;
+    return start;
 }
 
 // `if` with its `elif`s (each an If in the orelse of the previous one) and `else`. Built
@@ -610,7 +618,7 @@ Stmt* Parser::parse_if() {
         If* s = arena_.make<If>(loc_of(kw, kw));
         s->test = test;
         if (!parse_block(s->body, is_elif ? "'elif' statement" : "'if' statement", kw.line)) return nullptr;
-        s->loc = body_end(s->loc, s->body);
+        s->loc = body_end(s->loc);
         if (cur) cur->orelse.push_back(s);
         else top = s;
         cur = s;
@@ -622,7 +630,7 @@ Stmt* Parser::parse_if() {
             const Token& el = advance();
             if (!expect_forced(Tok::Colon)) return nullptr;
             if (!parse_block(s->orelse, "'else' statement", el.line)) return nullptr;
-            s->loc = body_end(s->loc, s->orelse);
+            s->loc = body_end(s->loc);
         }
         break;
     }
@@ -649,12 +657,12 @@ Stmt* Parser::parse_while() {
     While* s = arena_.make<While>(loc_of(kw, kw));
     s->test = test;
     if (!parse_block(s->body, "'while' statement", kw.line)) return nullptr;
-    s->loc = body_end(s->loc, s->body);
+    s->loc = body_end(s->loc);
     if (at(Tok::Else)) {
         const Token& el = advance();
         if (!expect_forced(Tok::Colon)) return nullptr;
         if (!parse_block(s->orelse, "'else' statement", el.line)) return nullptr;
-        s->loc = body_end(s->loc, s->orelse);
+        s->loc = body_end(s->loc);
     }
     return s;
 }
@@ -672,12 +680,12 @@ Stmt* Parser::parse_for(const Token* async_tok) {
     s->target = target;
     s->iter = iter;
     if (!parse_block(s->body, "'for' statement", kw.line)) return nullptr;
-    s->loc = body_end(s->loc, s->body);
+    s->loc = body_end(s->loc);
     if (at(Tok::Else)) {
         const Token& el = advance();
         if (!expect_forced(Tok::Colon)) return nullptr;
         if (!parse_block(s->orelse, "'else' statement", el.line)) return nullptr;
-        s->loc = body_end(s->loc, s->orelse);
+        s->loc = body_end(s->loc);
     }
     return s;
 }
@@ -759,7 +767,7 @@ Stmt* Parser::parse_with(const Token* async_tok) {
     }
     advance();
     if (!parse_block(s->body, "'with' statement", kw.line)) return nullptr;
-    s->loc = body_end(s->loc, s->body);
+    s->loc = body_end(s->loc);
     return s;
 }
 
@@ -768,7 +776,7 @@ Stmt* Parser::parse_try() {
     if (!expect_forced(Tok::Colon)) return nullptr;
     Try* s = arena_.make<Try>(loc_of(kw, kw));
     if (!parse_block(s->body, "'try' statement", kw.line)) return nullptr;
-    s->loc = body_end(s->loc, s->body);
+    s->loc = body_end(s->loc);
     while (at(Tok::Except)) {
         const Token& ex = advance();
         ExceptHandler* h = arena_.make<ExceptHandler>(loc_of(ex, ex));
@@ -801,7 +809,7 @@ Stmt* Parser::parse_try() {
         }
         advance();
         if (!parse_block(h->body, "'except' statement", ex.line)) return nullptr;
-        h->loc = body_end(h->loc, h->body);
+        h->loc = body_end(h->loc);
         s->handlers.push_back(h);
         s->loc = h->loc.end_line ? Loc{s->loc.line, s->loc.col, h->loc.end_line, h->loc.end_col} : s->loc;
     }
@@ -810,13 +818,13 @@ Stmt* Parser::parse_try() {
         const Token& el = advance();
         if (!expect_forced(Tok::Colon)) return nullptr;
         if (!parse_block(s->orelse, "'else' statement", el.line)) return nullptr;
-        s->loc = body_end(s->loc, s->orelse);
+        s->loc = body_end(s->loc);
     }
     if (at(Tok::Finally)) {
         const Token& fi = advance();
         if (!expect_forced(Tok::Colon)) return nullptr;
         if (!parse_block(s->finalbody, "'finally' statement", fi.line)) return nullptr;
-        s->loc = body_end(s->loc, s->finalbody);
+        s->loc = body_end(s->loc);
     }
     if (s->handlers.empty() && s->finalbody.empty()) {
         const Token& t = peek();
@@ -867,7 +875,7 @@ Stmt* Parser::parse_funcdef(std::vector<Expr*> decorators, const Token* async_to
     }
     if (!expect_forced(Tok::Colon)) return nullptr;
     if (!parse_block(f->body, "function definition", kw.line)) return nullptr;
-    f->loc = body_end(f->loc, f->body);
+    f->loc = body_end(f->loc);
     return f;
 }
 
@@ -887,7 +895,7 @@ Stmt* Parser::parse_classdef(std::vector<Expr*> decorators) {
     }
     if (!expect_forced(Tok::Colon)) return nullptr;
     if (!parse_block(c->body, "class definition", kw.line)) return nullptr;
-    c->loc = body_end(c->loc, c->body);
+    c->loc = body_end(c->loc);
     return c;
 }
 

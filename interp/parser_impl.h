@@ -106,6 +106,7 @@ public:
     Stmt* parse_simple_stmt();
     Stmt* parse_compound_stmt();
     bool parse_block(Body& out, const char* what, int line);
+    Loc body_end(Loc start) const;
     Stmt* parse_expr_or_assign();
     bool invalid_named_assignment(Expr* t, size_t ti, Expr* bad);
     Stmt* parse_if();
