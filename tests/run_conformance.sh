@@ -25,7 +25,8 @@
 # Normalisation of stderr (applied to the actual stderr here; the committed .err files were
 # produced by CPython 3.11 and normalised the same way by tests/conformance/regen.sh):
 #   1. Paths in `File "..."` are replaced by their basename:
-#      `  File "/abs/dir/x.toy", line 3, in f`  ->  `  File "x.toy", line 3, in f`.
+#      `  File "/abs/dir/x.toy", line 3, in f`  ->  `  File "x.toy", line 3, in f`;
+#      any other absolute path to a .toy file (e.g. inside a message) is reduced likewise.
 #   2. Unless the last line of the stderr starts with `SyntaxError:`, `IndentationError:`
 #      or `TabError:`, lines consisting only of spaces, `^` and `~` (with at least one `^` or
 #      `~`) are dropped: these are CPython 3.11's column markers under traceback source lines,
@@ -80,9 +81,9 @@ normalise_err() {
     local last
     last="$(grep -v '^[[:space:]]*$' "$1" | tail -n 1)"
     if [[ "$last" =~ ^(SyntaxError|IndentationError|TabError): ]]; then
-        sed -E 's#File "([^"]*/)?([^"/]*)"#File "\2"#' "$1"
+        sed -E 's#File "([^"]*/)?([^"/]*)"#File "\2"#; s#/[^ "'"'"']*/([^/ "'"'"']+\.toy)#\1#g' "$1"
     else
-        sed -E 's#File "([^"]*/)?([^"/]*)"#File "\2"#' "$1" | grep -v -E '^ *[~^][ ~^]*$'
+        sed -E 's#File "([^"]*/)?([^"/]*)"#File "\2"#; s#/[^ "'"'"']*/([^/ "'"'"']+\.toy)#\1#g' "$1" | grep -v -E '^ *[~^][ ~^]*$'
     fi
     return 0
 }

@@ -23,9 +23,9 @@ normalise_err() {
     local last
     last="$(grep -v '^[[:space:]]*$' "$1" | tail -n 1)"
     if [[ "$last" =~ ^(SyntaxError|IndentationError|TabError): ]]; then
-        sed -E 's#File "([^"]*/)?([^"/]*)"#File "\2"#; s#File "(mod_[^"]*)\.py"#File "\1.toy"#' "$1"
+        sed -E 's#File "([^"]*/)?([^"/]*)"#File "\2"#; s#/[^ "'"'"']*/([^/ "'"'"']+\.toy)#\1#g; s#File "(mod_[^"]*)\.py"#File "\1.toy"#' "$1"
     else
-        sed -E 's#File "([^"]*/)?([^"/]*)"#File "\2"#; s#File "(mod_[^"]*)\.py"#File "\1.toy"#' "$1" |
+        sed -E 's#File "([^"]*/)?([^"/]*)"#File "\2"#; s#/[^ "'"'"']*/([^/ "'"'"']+\.toy)#\1#g; s#File "(mod_[^"]*)\.py"#File "\1.toy"#' "$1" |
             grep -v -E '^ *[~^][ ~^]*$'
     fi
     return 0
