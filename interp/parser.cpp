@@ -777,12 +777,23 @@ Stmt* Parser::parse_try() {
     Try* s = arena_.make<Try>(loc_of(kw, kw));
     if (!parse_block(s->body, "'try' statement", kw.line)) return nullptr;
     s->loc = body_end(s->loc);
+    int star_mode = -1;  // unknown, 0: except, 1: except* (a TryStar)
     while (at(Tok::Except)) {
         const Token& ex = advance();
         ExceptHandler* h = arena_.make<ExceptHandler>(loc_of(ex, ex));
+        bool star = at(Tok::Star);
+        if (star_mode >= 0 && (int)star != star_mode) {
+            const Token& last = star ? peek() : ex;
+            return error_at(ex.line, ex.col, last.end_line, last.end_col,
+                            "cannot have both 'except' and 'except*' on the same 'try'");
+        }
+        star_mode = star;
+        if (star) {
+            advance();
+            if (at(Tok::Colon)) return error_tok(peek(), "expected one or more exception types");
+        }
         if (!at(Tok::Colon)) {
             if (at(Tok::Newline)) return error_tok(peek(), "expected ':'");
-            if (at(Tok::Star)) return generic_error();  // except* is not supported yet
             h->type = parse_expression();
             if (!h->type) return nullptr;
             if (at(Tok::Comma)) {
@@ -808,7 +819,8 @@ Stmt* Parser::parse_try() {
             }
         }
         advance();
-        if (!parse_block(h->body, "'except' statement", ex.line)) return nullptr;
+        if (!parse_block(h->body, star ? "'except*' statement" : "'except' statement", ex.line))
+            return nullptr;
         h->loc = body_end(h->loc);
         s->handlers.push_back(h);
         s->loc = h->loc.end_line ? Loc{s->loc.line, s->loc.col, h->loc.end_line, h->loc.end_col} : s->loc;
@@ -831,6 +843,7 @@ Stmt* Parser::parse_try() {
         if (t.kind == Tok::Error) return generic_error();
         return error_last("expected 'except' or 'finally' block");
     }
+    if (star_mode == 1) s->kind = StmtKind::TryStar;
     return s;
 }
 
