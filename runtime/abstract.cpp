@@ -523,7 +523,11 @@ bool setitem(Value o, Value key, Value v) {
 bool delitem(Value o, Value key) {
     SetItemSlot s = type_of(o)->setitem;
     if (s) return s(o, key, Value::null());
-    (void)raisef(&exc::TypeError, "'{}' object doesn't support item deletion", type_name(o));
+    // CPython words it "doesn't" for sequences (types with __getitem__), "does not" otherwise.
+    if (type_of(o)->getitem)
+        (void)raisef(&exc::TypeError, "'{}' object doesn't support item deletion", type_name(o));
+    else
+        (void)raisef(&exc::TypeError, "'{}' object does not support item deletion", type_name(o));
     return false;
 }
 

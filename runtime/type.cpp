@@ -197,6 +197,56 @@ static const GetSetDef getset_descriptor_getsets[] = {
     {nullptr},
 };
 
+// ---- member descriptors (__slots__) ---------------------------------------------------------------
+
+struct MemberDescriptor : Object {
+    Str* name;  // owned
+    Type* owner;  // borrowed (the owner's dict holds the descriptor)
+    int32_t offset;
+};
+Type member_descriptor_type;
+
+static Value* member_slot(MemberDescriptor* d, Value obj) {
+    return reinterpret_cast<Value*>(reinterpret_cast<char*>(obj.as_object()) + d->offset);
+}
+
+static Ref member_get(Value descr, Value obj, Type*) {
+    if (obj.is_null()) return Ref::borrow(descr);
+    auto* d = descr.as<MemberDescriptor>();
+    if (!descr_check(d->name->data, d->owner, obj)) return nullptr;
+    Value v = *member_slot(d, obj);
+    if (v.is_null())
+        return raisef(&exc::AttributeError, "'{}' object has no attribute '{}'", type_name(obj),
+                      d->name->view());
+    return Ref::borrow(v);
+}
+
+static bool member_set(Value descr, Value obj, Value v) {
+    auto* d = descr.as<MemberDescriptor>();
+    if (!descr_check(d->name->data, d->owner, obj)) return false;
+    Value* p = member_slot(d, obj);
+    Value old = *p;
+    if (v.is_null() && old.is_null()) {
+        (void)raise(&exc::AttributeError, d->name->view());
+        return false;
+    }
+    incref(v);
+    *p = v;
+    decref(old);
+    return true;
+}
+
+static Ref member_repr(Value self) {
+    auto* d = self.as<MemberDescriptor>();
+    return Ref(new_str(fmt::format("<member '{}' of '{}' objects>", d->name->view(), d->owner->name)));
+}
+
+static void member_dealloc(Object* o) {
+    auto* d = static_cast<MemberDescriptor*>(o);
+    decref(d->name);
+    object_free(o, sizeof(MemberDescriptor));
+}
+
 // ---- readying builtin types ------------------------------------------------------------------------
 
 static void inherit_slots(Type* t, Type* b) {
@@ -876,8 +926,9 @@ static void type_dealloc(Object* o) {
 // The most derived base whose instances have a C layout of their own.
 static Type* solid_base(Type* t) {
     while (t->base) {
-        if (!type_has(t, kHeapType) &&
-            (t->basic_size != t->base->basic_size || type_has(t, kSolidLayout)))
+        if (type_has(t, kHeapType) ? t->nslots > 0
+                                   : (t->basic_size != t->base->basic_size ||
+                                      type_has(t, kSolidLayout)))
             return t;
         t = t->base;
     }
@@ -1069,6 +1120,53 @@ Ref type_new(Type* metatype, CallArgs a) {
     if (!dict_get_str(d, names::eq_).is_null() && dict_get_str(d, names::hash_).is_null())
         if (!dict_set_str(d, names::hash_, Value::none())) return nullptr;
 
+    // __slots__: the names (mangled), whether a __dict__ is wanted.
+    std::vector<RefT<Str>> slot_names;
+    bool slots_dict = true;
+    Value slots_v = dict_get_str(d, names::slots_);
+    if (!slots_v.is_null()) {
+        slots_dict = false;
+        std::vector<Ref> items;
+        if (is_str(slots_v)) {
+            items.push_back(Ref::borrow(slots_v));
+        } else {
+            Ref it = get_iter(slots_v);
+            if (!it) return nullptr;
+            for (;;) {
+                Ref x = iter_next(it.get());
+                if (!x) {
+                    if (error_occurred()) return nullptr;
+                    break;
+                }
+                items.push_back(std::move(x));
+            }
+        }
+        for (Ref& x : items) {
+            if (!is_str(x.get()))
+                return raisef(&exc::TypeError, "__slots__ items must be strings, not '{}'",
+                              type_name(x.get()));
+            std::string_view sv = x.as<Str>()->view();
+            if (sv == "__dict__") {
+                if (best->dict_offset || slots_dict)
+                    return raise(&exc::TypeError, "__dict__ slot disallowed: we already got one");
+                slots_dict = true;
+                continue;
+            }
+            if (sv == "__weakref__") continue;
+            std::string mangled(sv);
+            if (sv.size() > 2 && sv.substr(0, 2) == "__" && sv.substr(sv.size() - 2) != "__") {
+                std::string_view cn = name.as<Str>()->view();
+                while (!cn.empty() && cn[0] == '_') cn.remove_prefix(1);
+                if (!cn.empty()) mangled = "_" + std::string(cn) + std::string(sv);
+            }
+            Str* key = intern(mangled);
+            if (!dict_get_str(d, key).is_null())
+                return raisef(&exc::ValueError, "'{}' in __slots__ conflicts with class variable",
+                              mangled);
+            slot_names.push_back(RefT<Str>::borrow(key));
+        }
+    }
+
     // The type object.
     Type* t = new_object<Type>(metatype, 0);
     if (!t) return nullptr;
@@ -1087,10 +1185,30 @@ Ref type_new(Type* metatype, CallArgs a) {
     // variable-sized: tuple/str/bytes subclasses have no instance dict yet).
     t->basic_size = best->basic_size;
     t->dict_offset = best->dict_offset;
-    if (!t->dict_offset && !type_has(best, kTupleSubclass | kStrSubclass | kBytesSubclass)) {
-        uint32_t off = (best->basic_size + 7) & ~7u;
+    bool varsized = type_has(best, kTupleSubclass | kStrSubclass | kBytesSubclass);
+    if (!slot_names.empty()) {
+        if (varsized)
+            return raisef(&exc::TypeError, "nonempty __slots__ not supported for subtype of '{}'",
+                          best->name);
+        uint32_t off = (t->basic_size + 7) & ~7u;
+        t->slots_offset = static_cast<int32_t>(off);
+        t->nslots = static_cast<int32_t>(slot_names.size());
+        t->basic_size = off + static_cast<uint32_t>(slot_names.size() * sizeof(Value));
+    }
+    if (!t->dict_offset && slots_dict && !varsized) {
+        uint32_t off = (t->basic_size + 7) & ~7u;
         t->dict_offset = static_cast<int32_t>(off);
         t->basic_size = off + sizeof(Dict*);
+    }
+    for (size_t i = 0; i < slot_names.size(); i++) {
+        auto* md = new_object<MemberDescriptor>(&member_descriptor_type, 0);
+        if (!md) return nullptr;
+        md->name = slot_names[i].release();
+        md->owner = t;
+        md->offset = t->slots_offset + static_cast<int32_t>(i * sizeof(Value));
+        bool ok = dict_set_str(t->dict, md->name, Value::object(md));
+        decref(md);
+        if (!ok) return nullptr;
     }
     t->flags |= best->flags & (kIntSubclass | kStrSubclass | kTupleSubclass | kListSubclass |
                                kDictSubclass | kTypeSubclass | kExceptionSubclass | kBytesSubclass);
@@ -1207,6 +1325,14 @@ void init_object_and_type_types() {
     type_ready(&type_type, &object_type);
     type_ready(&getset_descriptor_type, &object_type);
     init_slot_wrapper_types();
+
+    member_descriptor_type.name = "member_descriptor";
+    member_descriptor_type.basic_size = sizeof(MemberDescriptor);
+    member_descriptor_type.descr_get = member_get;
+    member_descriptor_type.descr_set = member_set;
+    member_descriptor_type.repr = member_repr;
+    member_descriptor_type.dealloc = member_dealloc;
+    type_ready(&member_descriptor_type, &object_type);
 }
 
 }  // namespace toy

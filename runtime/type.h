@@ -132,6 +132,10 @@ struct Type : Object {
     uint32_t basic_size = sizeof(Object);  // instance size in bytes
     int32_t dict_offset = 0;               // offset of the instance Dict*, 0: none
     std::vector<Type*>* subclasses = nullptr;  // weak, for type_modified()
+    // (core) __slots__ of a heap type: nslots owned Values (null: unset) at slots_offset,
+    // added by this very type (its bases' slots are theirs).
+    int32_t nslots = 0;
+    int32_t slots_offset = 0;
 
     // Builtin type definitions (read by type_ready()).
     const MethodDef* methods = nullptr;  // terminated by {nullptr}

@@ -674,7 +674,15 @@ void subtype_dealloc(Object* o) {
         if (--o->refcnt != 0) return;  // resurrected
     }
     Type* b = t;
-    while (b && type_has(b, kHeapType)) b = b->base;
+    while (b && type_has(b, kHeapType)) {
+        for (int32_t i = 0; i < b->nslots; i++) {
+            Value* p = reinterpret_cast<Value*>(reinterpret_cast<char*>(o) + b->slots_offset) + i;
+            Value v = *p;
+            *p = Value::null();
+            decref(v);
+        }
+        b = b->base;
+    }
     if (t->dict_offset && (!b || b->dict_offset == 0)) {
         Dict** dp = reinterpret_cast<Dict**>(reinterpret_cast<char*>(o) + t->dict_offset);
         Dict* d = *dp;
