@@ -31,12 +31,14 @@
 #include "runtime/dict.h"
 #include "runtime/errors.h"
 #include "runtime/float.h"
+#include "runtime/gil.h"
 #include "runtime/int.h"
 #include "runtime/interpreter.h"
 #include "runtime/list.h"
 #include "runtime/misc_types.h"
 #include "runtime/native_function.h"
 #include "runtime/set.h"
+#include "runtime/signals.h"
 #include "runtime/str.h"
 #include "runtime/thread_state.h"
 #include "runtime/tuple.h"
@@ -215,7 +217,12 @@ Ref run_frame(ThreadState* ts, Frame* entry, bool throwing) {
     Tuple* kwnames = nullptr;
     Value retval;
     int64_t countdown = ts->countdown;
-    if (countdown <= 0) countdown = kCountdownReload;
+    {
+        // The GIL's policy decides how often the slow path must run (every check interval
+        // under the tick policy); a countdown saved by an outer loop may be longer.
+        int64_t reload = ts->interp->gil ? ts->interp->gil->countdown_reload() : kCountdownReload;
+        if (countdown <= 0 || countdown > reload) countdown = reload;
+    }
 
     // A nested loop: counts towards the recursion limit and watches the C stack.
     if (!enter_recursive_call("")) return nullptr;
@@ -1384,9 +1391,22 @@ dispatch_nocheck:
 #endif
 
 slow_path:
-    // The check point's slow path. Issue 3 hangs the GIL hand-off, signals and interrupts
-    // here; for now it only reloads the countdown.
-    countdown = kCountdownReload;
+    // The check point's slow path: the countdown ran out or a breaker bit is set. Hands the
+    // GIL over when another thread asked for it (interval policy) or the tick came (tick
+    // policy), then runs pending signal handlers (main thread: KeyboardInterrupt raises at
+    // the instruction about to run). No object is touched while the GIL is away.
+    if (Gil* gil = ts->interp->gil) {
+        if ((ts->breaker.load(std::memory_order_relaxed) & kBreakDropGil) ||
+            (countdown <= 0 && gil->policy() == GilPolicy::kTick))
+            gil->yield_from_checkpoint(ts);
+        countdown = gil->countdown_reload();
+    } else {
+        countdown = kCountdownReload;
+    }
+    if (TOY_UNLIKELY(ts->breaker.load(std::memory_order_relaxed) & kBreakSignal)) {
+        frame->ip = ip;
+        if (!handle_pending_signals()) goto error;
+    }
     DISPATCH_NOCHECK();
 
 error:
