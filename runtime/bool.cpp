@@ -45,13 +45,13 @@ Ref bool_new(Type*, CallArgs a) {
 }
 
 const MethodDef bool_methods[] = {
-    {"__repr__", detail::unary_method<bool_repr>},
-    {"__and__", detail::binary_method<bool_bitop<BinOp::kAnd>>},
-    {"__rand__", detail::binary_rmethod<bool_bitop<BinOp::kAnd>>},
-    {"__or__", detail::binary_method<bool_bitop<BinOp::kOr>>},
-    {"__ror__", detail::binary_rmethod<bool_bitop<BinOp::kOr>>},
-    {"__xor__", detail::binary_method<bool_bitop<BinOp::kXor>>},
-    {"__rxor__", detail::binary_rmethod<bool_bitop<BinOp::kXor>>},
+    {"__repr__", text::unary_method<bool_repr>},
+    {"__and__", text::binary_method<bool_bitop<BinOp::kAnd>>},
+    {"__rand__", text::binary_rmethod<bool_bitop<BinOp::kAnd>>},
+    {"__or__", text::binary_method<bool_bitop<BinOp::kOr>>},
+    {"__ror__", text::binary_rmethod<bool_bitop<BinOp::kOr>>},
+    {"__xor__", text::binary_method<bool_bitop<BinOp::kXor>>},
+    {"__rxor__", text::binary_rmethod<bool_bitop<BinOp::kXor>>},
     {nullptr, nullptr},
 };
 

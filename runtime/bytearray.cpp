@@ -1,5 +1,5 @@
 // bytearray.cpp: the mutable byte string. The read-only methods (find, split, decode, ...)
-// are shared with bytes (bytes.cpp, detail::bytearray_method_table); this file has the
+// are shared with bytes (bytes.cpp, text::bytearray_method_table); this file has the
 // layout, the slots (indexing and slice assignment, +=, *=, comparisons with bytes) and the
 // mutating methods.
 #include <algorithm>
@@ -22,10 +22,12 @@ namespace toy {
 Type bytearray_type;
 Type bytearray_iterator_type;
 
-namespace detail {
+namespace text {
 extern const MethodDef bytearray_method_table[];  // bytes.cpp
 Ref bytes_compare(Value a, Value b, CmpOp op);
-bool unhashable_hash(Value v, int64_t* out);  // container_util.h (its helpers clash with ours)
+}  // namespace text
+namespace detail {
+bool unhashable_hash(Value v, int64_t* out);  // container_util.h
 }  // namespace detail
 
 namespace {
@@ -383,7 +385,7 @@ bool ba_init(Value self, CallArgs a) {
 
 // --- methods (listed in bytes.cpp's bytearray_method_table) ------------------------------------
 
-namespace detail {
+namespace text {
 
 Ref bytearray_append(Value self, CallArgs a) {
     if (!check_one_arg("bytearray.append", a)) return nullptr;
@@ -468,7 +470,7 @@ Ref bytearray_reverse(Value self, CallArgs a) {
     return Ref::none();
 }
 
-}  // namespace detail
+}  // namespace text
 
 RefT<ByteArray> new_bytearray(std::string_view data) {
     ByteArray* b = new_object<ByteArray>(&bytearray_type, 0);
@@ -484,10 +486,10 @@ void init_bytearray_type() {
     bytearray_type.name = "bytearray";
     bytearray_type.basic_size = sizeof(ByteArray);
     bytearray_type.flags = kBaseType | kImmutableType;
-    bytearray_type.methods = detail::bytearray_method_table;
+    bytearray_type.methods = text::bytearray_method_table;
     bytearray_type.dealloc = ba_dealloc;
     bytearray_type.repr = ba_repr;
-    bytearray_type.compare = detail::bytes_compare;
+    bytearray_type.compare = text::bytes_compare;
     bytearray_type.hash = detail::unhashable_hash;
     bytearray_type.binary[static_cast<int>(BinOp::kAdd)] = ba_add;
     bytearray_type.binary[static_cast<int>(BinOp::kMul)] = ba_mul;

@@ -43,7 +43,7 @@ bool bytes_hash_slot(Value v, int64_t* out) {
 }
 
 }  // namespace
-namespace detail {
+namespace text {
 Ref bytes_compare(Value a, Value b, CmpOp op) {
     if (!is_bytes_like(a) || !is_bytes_like(b)) return Ref::not_implemented();
     std::string_view x = buffer_view(a), y = buffer_view(b);
@@ -58,9 +58,9 @@ Ref bytes_compare(Value a, Value b, CmpOp op) {
     }
     return Ref::not_implemented();
 }
-}  // namespace detail
+}  // namespace text
 namespace {
-using detail::bytes_compare;
+using text::bytes_compare;
 
 Ref bytes_add(Value a, Value b) {
     if (!is_bytes(a)) return Ref::not_implemented();
@@ -262,7 +262,7 @@ Ref bytes_decode(std::string_view data, std::string_view encoding, std::string_v
                 return true;
             case ErrMode::kSurrogateEscape:
                 for (size_t k = start; k < end; ++k)
-                    detail::utf8_append(out, 0xDC00 + static_cast<unsigned char>(data[k]));
+                    text::utf8_append(out, 0xDC00 + static_cast<unsigned char>(data[k]));
                 return true;
             default: {
                 Ref obj = new_bytes(data);
@@ -281,7 +281,7 @@ Ref bytes_decode(std::string_view data, std::string_view encoding, std::string_v
             for (;;) {
                 const char* reason;
                 int64_t errend;
-                int64_t bad = detail::utf8_validate(rest, &reason, &errend);
+                int64_t bad = text::utf8_validate(rest, &reason, &errend);
                 if (bad < 0) {
                     if (base == 0) return new_str(data);
                     out.append(rest);
@@ -303,7 +303,7 @@ Ref bytes_decode(std::string_view data, std::string_view encoding, std::string_v
             }
             break;
         case Codec::kLatin1:
-            for (char c : data) detail::utf8_append(out, static_cast<unsigned char>(c));
+            for (char c : data) text::utf8_append(out, static_cast<unsigned char>(c));
             break;
         default:
             break;
@@ -326,7 +326,7 @@ Ref str_encode(Str* s, std::string_view encoding, std::string_view errors) {
     int64_t index = 0;
     while (p < end) {
         const char* start = p;
-        uint32_t cp = detail::utf8_decode(p);
+        uint32_t cp = text::utf8_decode(p);
         bool bad = codec == Codec::kUtf8 ? (cp >= 0xD800 && cp <= 0xDFFF) : cp >= limit;
         if (!bad) {
             if (codec == Codec::kUtf8) out.append(start, static_cast<size_t>(p - start));
@@ -339,7 +339,7 @@ Ref str_encode(Str* s, std::string_view encoding, std::string_view errors) {
         int64_t run_n = 1;
         while (run_end < end) {
             const char* q = run_end;
-            uint32_t c2 = detail::utf8_decode(q);
+            uint32_t c2 = text::utf8_decode(q);
             bool bad2 = codec == Codec::kUtf8 ? (c2 >= 0xD800 && c2 <= 0xDFFF) : c2 >= limit;
             if (!bad2) break;
             run_end = q;
@@ -355,7 +355,7 @@ Ref str_encode(Str* s, std::string_view encoding, std::string_view errors) {
             case ErrMode::kSurrogateEscape: {
                 const char* q = start;
                 while (q < run_end) {
-                    uint32_t c2 = detail::utf8_decode(q);
+                    uint32_t c2 = text::utf8_decode(q);
                     if (mode == ErrMode::kBackslash) out += char_escape(c2);
                     else if (mode == ErrMode::kXmlRef) out += fmt::format("&#{};", c2);
                     else if (c2 >= 0xDC80 && c2 <= 0xDCFF) out += static_cast<char>(c2 - 0xDC00);
@@ -501,7 +501,7 @@ void adjust_range(int64_t len, int64_t* start, int64_t* end) {
 // find/rfind/index/rindex/count: (sub[, start[, end]])
 bool find_args(const char* name, CallArgs a, std::string_view* sub, Ref* holder, int64_t len,
                int64_t* start, int64_t* end, char* single) {
-    if (!detail::check_method_args("bytes", name, a, 1, 3)) return false;
+    if (!text::check_method_args("bytes", name, a, 1, 3)) return false;
     *start = 0;
     *end = INT64_MAX;
     if (a.npos > 1 && !get_opt_index(a.args[1], start)) return false;
@@ -624,7 +624,7 @@ Ref bytes_hex(Value self, CallArgs a) {
 }
 
 Ref bytes_fromhex(Value cls, CallArgs a) {
-    if (!detail::check_one_arg("fromhex", a)) return nullptr;
+    if (!text::check_one_arg("fromhex", a)) return nullptr;
     if (!is_str(a.args[0]))
         return raisef(&exc::TypeError, "fromhex() argument must be str, not {}",
                       type_name(a.args[0]));
@@ -660,7 +660,7 @@ Ref bytes_fromhex(Value cls, CallArgs a) {
 }
 
 Ref bytes_join(Value self, CallArgs a) {
-    if (!detail::check_one_arg("bytes.join", a)) return nullptr;
+    if (!text::check_one_arg("bytes.join", a)) return nullptr;
     Ref it = get_iter(a.args[0]);
     if (!it) return nullptr;
     std::string_view sep = buffer_view(self);
@@ -688,7 +688,7 @@ bool is_ascii_space(char c) {
 
 template <int kWhich> Ref bytes_strip_impl(Value self, CallArgs a) {
     const char* name = kWhich == 0 ? "strip" : kWhich == 1 ? "lstrip" : "rstrip";
-    if (!detail::check_method_args("bytes", name, a, 0, 1)) return nullptr;
+    if (!text::check_method_args("bytes", name, a, 0, 1)) return nullptr;
     std::string_view s = buffer_view(self), chars;
     Ref holder;
     bool ws = a.npos == 0 || a.args[0].is_none();
@@ -707,7 +707,7 @@ template <int kWhich> Ref bytes_strip_impl(Value self, CallArgs a) {
 
 template <bool kEnd> Ref bytes_startswith_impl(Value self, CallArgs a) {
     const char* name = kEnd ? "endswith" : "startswith";
-    if (!detail::check_method_args("bytes", name, a, 1, 3)) return nullptr;
+    if (!text::check_method_args("bytes", name, a, 1, 3)) return nullptr;
     std::string_view s = buffer_view(self);
     int64_t start = 0, end = INT64_MAX;
     if (a.npos > 1 && !get_opt_index(a.args[1], &start)) return nullptr;
@@ -738,7 +738,7 @@ template <bool kEnd> Ref bytes_startswith_impl(Value self, CallArgs a) {
 }
 
 Ref bytes_replace(Value self, CallArgs a) {
-    if (!detail::check_method_args("bytes", "replace", a, 2, 3)) return nullptr;
+    if (!text::check_method_args("bytes", "replace", a, 2, 3)) return nullptr;
     std::string_view s = buffer_view(self), old, neu;
     Ref h1, h2;
     if (!arg_bytes(a.args[0], "", &old, &h1) || !arg_bytes(a.args[1], "", &neu, &h2)) return nullptr;
@@ -848,7 +848,7 @@ template <bool kReverse> Ref bytes_split_impl(Value self, CallArgs a) {
 }
 
 template <bool kReverse> Ref bytes_partition_impl(Value self, CallArgs a) {
-    if (!detail::check_one_arg(kReverse ? "rpartition" : "partition", a)) return nullptr;
+    if (!text::check_one_arg(kReverse ? "rpartition" : "partition", a)) return nullptr;
     std::string_view s = buffer_view(self), sep;
     Ref holder;
     if (!arg_bytes(a.args[0], "", &sep, &holder)) return nullptr;
@@ -875,7 +875,7 @@ template <bool kReverse> Ref bytes_partition_impl(Value self, CallArgs a) {
 }
 
 template <int kOp> Ref bytes_case_impl(Value self, CallArgs a) {
-    if (!detail::check_no_args(kOp == 0 ? "bytes.upper" : kOp == 1 ? "bytes.lower" : "bytes.swapcase", a))
+    if (!text::check_no_args(kOp == 0 ? "bytes.upper" : kOp == 1 ? "bytes.lower" : "bytes.swapcase", a))
         return nullptr;
     std::string s(buffer_view(self));
     for (char& c : s) {
@@ -888,7 +888,7 @@ template <int kOp> Ref bytes_case_impl(Value self, CallArgs a) {
 }
 
 template <int kKind> Ref bytes_is_impl(Value self, CallArgs a) {
-    if (!detail::check_no_args("bytes.isX", a)) return nullptr;
+    if (!text::check_no_args("bytes.isX", a)) return nullptr;
     std::string_view s = buffer_view(self);
     if (kKind == 4) {  // isascii: true for empty
         for (char c : s)
@@ -915,14 +915,14 @@ template <int kKind> Ref bytes_is_impl(Value self, CallArgs a) {
 }
 
 Ref bytes_getnewargs(Value self, CallArgs a) {
-    if (!detail::check_no_args("bytes.__getnewargs__", a)) return nullptr;
+    if (!text::check_no_args("bytes.__getnewargs__", a)) return nullptr;
     Ref b = new_bytes(bytes_view(self));
     if (!b) return nullptr;
     return RefT<Tuple>(new_tuple_of({b.get()}));
 }
 
 Ref bytes_bytes_method(Value self, CallArgs a) {
-    if (!detail::check_no_args("bytes.__bytes__", a)) return nullptr;
+    if (!text::check_no_args("bytes.__bytes__", a)) return nullptr;
     if (self.as_object()->type == &bytes_type) return Ref::borrow(self);
     return new_bytes(bytes_view(self));
 }
@@ -963,22 +963,22 @@ const MethodDef bytes_methods[] = {
     TOY_BYTES_COMMON_METHODS,
     {"__getnewargs__", bytes_getnewargs},
     {"__bytes__", bytes_bytes_method},
-    {"__repr__", detail::unary_method<bytes_repr_slot>},
-    {"__add__", detail::binary_method<bytes_add>},
-    {"__mul__", detail::binary_method<bytes_mul>},
-    {"__rmul__", detail::binary_rmethod<bytes_mul>},
-    {"__eq__", detail::compare_method<bytes_compare, CmpOp::kEq>},
-    {"__ne__", detail::compare_method<bytes_compare, CmpOp::kNe>},
-    {"__lt__", detail::compare_method<bytes_compare, CmpOp::kLt>},
-    {"__le__", detail::compare_method<bytes_compare, CmpOp::kLe>},
-    {"__gt__", detail::compare_method<bytes_compare, CmpOp::kGt>},
-    {"__ge__", detail::compare_method<bytes_compare, CmpOp::kGe>},
+    {"__repr__", text::unary_method<bytes_repr_slot>},
+    {"__add__", text::binary_method<bytes_add>},
+    {"__mul__", text::binary_method<bytes_mul>},
+    {"__rmul__", text::binary_rmethod<bytes_mul>},
+    {"__eq__", text::compare_method<bytes_compare, CmpOp::kEq>},
+    {"__ne__", text::compare_method<bytes_compare, CmpOp::kNe>},
+    {"__lt__", text::compare_method<bytes_compare, CmpOp::kLt>},
+    {"__le__", text::compare_method<bytes_compare, CmpOp::kLe>},
+    {"__gt__", text::compare_method<bytes_compare, CmpOp::kGt>},
+    {"__ge__", text::compare_method<bytes_compare, CmpOp::kGe>},
     {nullptr, nullptr},
 };
 
 }  // namespace
 
-namespace detail {
+namespace text {
 Ref bytearray_append(Value self, CallArgs a);
 Ref bytearray_extend(Value self, CallArgs a);
 Ref bytearray_insert(Value self, CallArgs a);
@@ -999,7 +999,7 @@ extern const MethodDef bytearray_method_table[] = {
     {"reverse", bytearray_reverse},
     {nullptr, nullptr},
 };
-}  // namespace detail
+}  // namespace text
 
 namespace {
 

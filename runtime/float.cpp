@@ -220,11 +220,11 @@ Ref float_compare(Value a, Value b, CmpOp op) {
 }
 
 Ref float_divmod_method(Value self, CallArgs a) {
-    if (!detail::check_wrapper_args(a, 1)) return nullptr;
+    if (!text::check_wrapper_args(a, 1)) return nullptr;
     return float_divmod(self, a.args[0]);
 }
 Ref float_rdivmod_method(Value self, CallArgs a) {
-    if (!detail::check_wrapper_args(a, 1)) return nullptr;
+    if (!text::check_wrapper_args(a, 1)) return nullptr;
     return float_divmod(a.args[0], self);
 }
 Ref float_pow_method(Value self, CallArgs a) {
@@ -245,13 +245,13 @@ Ref float_rpow_method(Value self, CallArgs a) {
 }
 
 Ref float_is_integer(Value self, CallArgs a) {
-    if (!detail::check_no_args("float.is_integer", a)) return nullptr;
+    if (!text::check_no_args("float.is_integer", a)) return nullptr;
     double d = float_as_double(self);
     return Ref::boolean(std::isfinite(d) && d == std::floor(d));
 }
 
 Ref float_as_integer_ratio(Value self, CallArgs a) {
-    if (!detail::check_no_args("float.as_integer_ratio", a)) return nullptr;
+    if (!text::check_no_args("float.as_integer_ratio", a)) return nullptr;
     double d = float_as_double(self);
     if (std::isinf(d))
         return raise(&exc::OverflowError, "cannot convert Infinity to integer ratio");
@@ -282,14 +282,14 @@ Ref float_as_integer_ratio(Value self, CallArgs a) {
 }
 
 Ref float_conjugate(Value self, CallArgs a) {
-    if (!detail::check_no_args("float.conjugate", a)) return nullptr;
+    if (!text::check_no_args("float.conjugate", a)) return nullptr;
     return make_float(float_as_double(self));
 }
 
 char hex_digit(int d) { return "0123456789abcdef"[d]; }
 
 Ref float_hex(Value self, CallArgs a) {
-    if (!detail::check_no_args("float.hex", a)) return nullptr;
+    if (!text::check_no_args("float.hex", a)) return nullptr;
     double x = float_as_double(self);
     if (std::isnan(x) || std::isinf(x)) return new_str(float_repr(x));
     if (x == 0.0) return new_str(std::signbit(x) ? "-0x0.0p+0" : "0x0.0p+0");
@@ -314,7 +314,7 @@ Ref float_hex(Value self, CallArgs a) {
 }
 
 Ref float_fromhex(Value cls, CallArgs a) {
-    if (!detail::check_one_arg("float.fromhex", a)) return nullptr;
+    if (!text::check_one_arg("float.fromhex", a)) return nullptr;
     if (!is_str(a.args[0]))
         return raisef(&exc::TypeError, "fromhex() argument must be str, not {}",
                       type_name(a.args[0]));
@@ -376,19 +376,19 @@ Ref float_round(Value self, CallArgs a) {
     return make_float(double_round(x, nd));
 }
 Ref float_trunc(Value self, CallArgs a) {
-    if (!detail::check_no_args("float.__trunc__", a)) return nullptr;
+    if (!text::check_no_args("float.__trunc__", a)) return nullptr;
     return float_to_int(float_as_double(self));
 }
 Ref float_floor(Value self, CallArgs a) {
-    if (!detail::check_no_args("float.__floor__", a)) return nullptr;
+    if (!text::check_no_args("float.__floor__", a)) return nullptr;
     return float_to_int(std::floor(float_as_double(self)));
 }
 Ref float_ceil(Value self, CallArgs a) {
-    if (!detail::check_no_args("float.__ceil__", a)) return nullptr;
+    if (!text::check_no_args("float.__ceil__", a)) return nullptr;
     return float_to_int(std::ceil(float_as_double(self)));
 }
 Ref float_format_method(Value self, CallArgs a) {
-    if (!detail::check_positional("__format__", a, 1, 1)) return nullptr;
+    if (!text::check_positional("__format__", a, 1, 1)) return nullptr;
     if (!is_str(a.args[0]))
         return raisef(&exc::TypeError, "__format__() argument must be str, not {}",
                       type_name(a.args[0]));
@@ -397,7 +397,7 @@ Ref float_format_method(Value self, CallArgs a) {
     return format_float(float_as_double(self), spec);
 }
 Ref float_getnewargs(Value self, CallArgs a) {
-    if (!detail::check_no_args("float.__getnewargs__", a)) return nullptr;
+    if (!text::check_no_args("float.__getnewargs__", a)) return nullptr;
     return RefT<Tuple>(new_tuple_of({Value::from_double(float_as_double(self))}));
 }
 
@@ -428,34 +428,34 @@ const MethodDef float_methods[] = {
     {"__floor__", float_floor},
     {"__ceil__", float_ceil},
     {"__getnewargs__", float_getnewargs},
-    {"__int__", detail::unary_method<float_int>},
-    {"__float__", detail::unary_method<float_float>},
-    {"__neg__", detail::unary_method<float_neg>},
-    {"__pos__", detail::unary_method<float_pos>},
-    {"__abs__", detail::unary_method<float_abs>},
-    {"__repr__", detail::unary_method<float_repr_slot>},
-    {"__add__", detail::binary_method<float_add>},
-    {"__radd__", detail::binary_rmethod<float_add>},
-    {"__sub__", detail::binary_method<float_sub>},
-    {"__rsub__", detail::binary_rmethod<float_sub>},
-    {"__mul__", detail::binary_method<float_mul>},
-    {"__rmul__", detail::binary_rmethod<float_mul>},
-    {"__truediv__", detail::binary_method<float_truediv>},
-    {"__rtruediv__", detail::binary_rmethod<float_truediv>},
-    {"__floordiv__", detail::binary_method<float_floordiv>},
-    {"__rfloordiv__", detail::binary_rmethod<float_floordiv>},
-    {"__mod__", detail::binary_method<float_mod>},
-    {"__rmod__", detail::binary_rmethod<float_mod>},
+    {"__int__", text::unary_method<float_int>},
+    {"__float__", text::unary_method<float_float>},
+    {"__neg__", text::unary_method<float_neg>},
+    {"__pos__", text::unary_method<float_pos>},
+    {"__abs__", text::unary_method<float_abs>},
+    {"__repr__", text::unary_method<float_repr_slot>},
+    {"__add__", text::binary_method<float_add>},
+    {"__radd__", text::binary_rmethod<float_add>},
+    {"__sub__", text::binary_method<float_sub>},
+    {"__rsub__", text::binary_rmethod<float_sub>},
+    {"__mul__", text::binary_method<float_mul>},
+    {"__rmul__", text::binary_rmethod<float_mul>},
+    {"__truediv__", text::binary_method<float_truediv>},
+    {"__rtruediv__", text::binary_rmethod<float_truediv>},
+    {"__floordiv__", text::binary_method<float_floordiv>},
+    {"__rfloordiv__", text::binary_rmethod<float_floordiv>},
+    {"__mod__", text::binary_method<float_mod>},
+    {"__rmod__", text::binary_rmethod<float_mod>},
     {"__divmod__", float_divmod_method},
     {"__rdivmod__", float_rdivmod_method},
     {"__pow__", float_pow_method},
     {"__rpow__", float_rpow_method},
-    {"__eq__", detail::compare_method<float_compare, CmpOp::kEq>},
-    {"__ne__", detail::compare_method<float_compare, CmpOp::kNe>},
-    {"__lt__", detail::compare_method<float_compare, CmpOp::kLt>},
-    {"__le__", detail::compare_method<float_compare, CmpOp::kLe>},
-    {"__gt__", detail::compare_method<float_compare, CmpOp::kGt>},
-    {"__ge__", detail::compare_method<float_compare, CmpOp::kGe>},
+    {"__eq__", text::compare_method<float_compare, CmpOp::kEq>},
+    {"__ne__", text::compare_method<float_compare, CmpOp::kNe>},
+    {"__lt__", text::compare_method<float_compare, CmpOp::kLt>},
+    {"__le__", text::compare_method<float_compare, CmpOp::kLe>},
+    {"__gt__", text::compare_method<float_compare, CmpOp::kGt>},
+    {"__ge__", text::compare_method<float_compare, CmpOp::kGe>},
     {nullptr, nullptr},
 };
 
@@ -623,11 +623,11 @@ std::string float_repr(double d) {
 Ref float_from_string(std::string_view s) {
     double d;
     bool ok;
-    if (detail::utf8_count(s) != static_cast<int64_t>(s.size())) ok = parse_float_text(detail::ascii_digits(s), &d);
+    if (text::utf8_count(s) != static_cast<int64_t>(s.size())) ok = parse_float_text(text::ascii_digits(s), &d);
     else ok = parse_float_text(s, &d);
     if (!ok)
         return raisef(&exc::ValueError, "could not convert string to float: {}",
-                      detail::str_repr_utf8(s));
+                      text::str_repr_utf8(s));
     return make_float(d);
 }
 

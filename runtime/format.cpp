@@ -47,7 +47,7 @@ bool parse_spec(std::string_view spec, Spec* sp, char default_align, const char*
     // fill: one code point followed by an align character.
     if (n > 0) {
         const char* p = spec.data();
-        detail::utf8_decode(p);
+        text::utf8_decode(p);
         size_t clen = static_cast<size_t>(p - spec.data());
         if (clen < n && is_align(spec[clen])) {
             sp->fill.assign(spec.data(), clen);
@@ -180,7 +180,7 @@ std::string layout_number(const Spec& sp, std::string_view sign, std::string_vie
                           std::string_view digits, std::string_view rest, int interval) {
     std::string grouped;
     int64_t lead = static_cast<int64_t>(sign.size() + prefix.size());
-    int64_t rest_len = detail::utf8_count(rest);
+    int64_t rest_len = text::utf8_count(rest);
     if (sp.grouping && !digits.empty()) {
         int64_t min_width = 0;
         if (sp.fill == "0" && sp.align == '=' && sp.width > 0)
@@ -374,7 +374,7 @@ Ref format_int_spec(int64_t v, const Spec& sp) {
         if (v < 0 || v > 0x10FFFF)
             return raise(&exc::OverflowError, "%c arg not in range(0x110000)");
         std::string ch;
-        detail::utf8_append(ch, static_cast<uint32_t>(v));
+        text::utf8_append(ch, static_cast<uint32_t>(v));
         return new_str(layout_number(sp, "", "", "", ch, 3));
     }
     uint64_t u = v < 0 ? uint64_t(0) - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
@@ -788,7 +788,7 @@ Value next_arg(PercentArgs& pa) {
 // Applies printf width/flags to a formatted number or string.
 void pad_printf(std::string& out, std::string_view sign, std::string_view prefix,
                 std::string_view body, int64_t width, bool left, bool zero) {
-    int64_t len = static_cast<int64_t>(sign.size() + prefix.size()) + detail::utf8_count(body);
+    int64_t len = static_cast<int64_t>(sign.size() + prefix.size()) + text::utf8_count(body);
     int64_t pad = width > len ? width - len : 0;
     if (left) {
         out += sign;
@@ -1043,7 +1043,7 @@ Ref percent_impl(std::string_view f, Value args, bool bytes_mode) {
                     if (!index_value(arg, &v)) return nullptr;
                     if (v < 0 || v > 0x10FFFF)
                         return raise(&exc::OverflowError, "%c arg not in range(0x110000)");
-                    detail::utf8_append(ch, static_cast<uint32_t>(v));
+                    text::utf8_append(ch, static_cast<uint32_t>(v));
                 } else {
                     return raise(&exc::TypeError, "%c requires int or char");
                 }
@@ -1061,10 +1061,10 @@ Ref percent_impl(std::string_view f, Value args, bool bytes_mode) {
                                   c, i - 1);
                 }
                 const char* p = f.data() + i - 1;
-                uint32_t cp = detail::utf8_decode(p);
-                int64_t idx = detail::utf8_count(f.substr(0, i - 1));
+                uint32_t cp = text::utf8_decode(p);
+                int64_t idx = text::utf8_count(f.substr(0, i - 1));
                 std::string chs;
-                detail::utf8_append(chs, cp);
+                text::utf8_append(chs, cp);
                 return raisef(&exc::ValueError, "unsupported format character '{}' (0x{:x}) at index {}",
                               chs, cp, idx);
             }

@@ -166,11 +166,11 @@ Ref int_compare(Value a, Value b, CmpOp op) {
 }
 
 Ref int_divmod_method(Value self, CallArgs a) {
-    if (!detail::check_wrapper_args(a, 1)) return nullptr;
+    if (!text::check_wrapper_args(a, 1)) return nullptr;
     return int_divmod(self, a.args[0]);
 }
 Ref int_rdivmod_method(Value self, CallArgs a) {
-    if (!detail::check_wrapper_args(a, 1)) return nullptr;
+    if (!text::check_wrapper_args(a, 1)) return nullptr;
     return int_divmod(a.args[0], self);
 }
 Ref int_pow_method(Value self, CallArgs a) {
@@ -187,33 +187,33 @@ Ref int_rpow_method(Value self, CallArgs a) {
 }
 
 Ref int_bit_length(Value self, CallArgs a) {
-    if (!detail::check_no_args("int.bit_length", a)) return nullptr;
+    if (!text::check_no_args("int.bit_length", a)) return nullptr;
     int64_t x = int_as_i64(self);
     uint64_t u = x < 0 ? uint64_t(0) - static_cast<uint64_t>(x) : static_cast<uint64_t>(x);
     return make_int(u == 0 ? 0 : 64 - __builtin_clzll(u));
 }
 Ref int_bit_count(Value self, CallArgs a) {
-    if (!detail::check_no_args("int.bit_count", a)) return nullptr;
+    if (!text::check_no_args("int.bit_count", a)) return nullptr;
     int64_t x = int_as_i64(self);
     uint64_t u = x < 0 ? uint64_t(0) - static_cast<uint64_t>(x) : static_cast<uint64_t>(x);
     return make_int(__builtin_popcountll(u));
 }
 Ref int_conjugate(Value self, CallArgs a) {
-    if (!detail::check_no_args("int.conjugate", a)) return nullptr;
+    if (!text::check_no_args("int.conjugate", a)) return nullptr;
     return make_int(int_as_i64(self));
 }
 Ref int_as_integer_ratio(Value self, CallArgs a) {
-    if (!detail::check_no_args("int.as_integer_ratio", a)) return nullptr;
+    if (!text::check_no_args("int.as_integer_ratio", a)) return nullptr;
     Ref n = make_int(int_as_i64(self));
     if (!n) return nullptr;
     return RefT<Tuple>(new_tuple_of({n.get(), Value::small_int(1)}));
 }
 Ref int_index_method(Value self, CallArgs a) {
-    if (!detail::check_wrapper_args(a, 0)) return nullptr;
+    if (!text::check_wrapper_args(a, 0)) return nullptr;
     return make_int(int_as_i64(self));
 }
 Ref int_getnewargs(Value self, CallArgs a) {
-    if (!detail::check_no_args("int.__getnewargs__", a)) return nullptr;
+    if (!text::check_no_args("int.__getnewargs__", a)) return nullptr;
     Ref n = make_int(int_as_i64(self));
     if (!n) return nullptr;
     return RefT<Tuple>(new_tuple_of({n.get()}));
@@ -241,12 +241,12 @@ Ref int_round(Value self, CallArgs a) {
     return make_int(res);
 }
 Ref int_self_method(Value self, CallArgs a) {
-    if (!detail::check_no_args("int.__trunc__", a)) return nullptr;
+    if (!text::check_no_args("int.__trunc__", a)) return nullptr;
     return make_int(int_as_i64(self));
 }
 
 Ref int_format_method(Value self, CallArgs a) {
-    if (!detail::check_positional("__format__", a, 1, 1)) return nullptr;
+    if (!text::check_positional("__format__", a, 1, 1)) return nullptr;
     if (!is_str(a.args[0]))
         return raisef(&exc::TypeError, "__format__() argument must be str, not {}",
                       type_name(a.args[0]));
@@ -449,46 +449,46 @@ const MethodDef int_methods[] = {
     {"__floor__", int_self_method},
     {"__ceil__", int_self_method},
     {"__index__", int_index_method},
-    {"__int__", detail::unary_method<int_to_int>},
-    {"__float__", detail::unary_method<int_to_float>},
-    {"__neg__", detail::unary_method<int_neg>},
-    {"__pos__", detail::unary_method<int_pos>},
-    {"__abs__", detail::unary_method<int_abs>},
-    {"__invert__", detail::unary_method<int_invert>},
-    {"__repr__", detail::unary_method<int_repr>},
+    {"__int__", text::unary_method<int_to_int>},
+    {"__float__", text::unary_method<int_to_float>},
+    {"__neg__", text::unary_method<int_neg>},
+    {"__pos__", text::unary_method<int_pos>},
+    {"__abs__", text::unary_method<int_abs>},
+    {"__invert__", text::unary_method<int_invert>},
+    {"__repr__", text::unary_method<int_repr>},
     {"__getnewargs__", int_getnewargs},
-    {"__add__", detail::binary_method<int_add_slot>},
-    {"__radd__", detail::binary_rmethod<int_add_slot>},
-    {"__sub__", detail::binary_method<int_sub_slot>},
-    {"__rsub__", detail::binary_rmethod<int_sub_slot>},
-    {"__mul__", detail::binary_method<int_mul_slot>},
-    {"__rmul__", detail::binary_rmethod<int_mul_slot>},
-    {"__truediv__", detail::binary_method<int_truediv_slot>},
-    {"__rtruediv__", detail::binary_rmethod<int_truediv_slot>},
-    {"__floordiv__", detail::binary_method<int_floordiv_slot>},
-    {"__rfloordiv__", detail::binary_rmethod<int_floordiv_slot>},
-    {"__mod__", detail::binary_method<int_mod_slot>},
-    {"__rmod__", detail::binary_rmethod<int_mod_slot>},
+    {"__add__", text::binary_method<int_add_slot>},
+    {"__radd__", text::binary_rmethod<int_add_slot>},
+    {"__sub__", text::binary_method<int_sub_slot>},
+    {"__rsub__", text::binary_rmethod<int_sub_slot>},
+    {"__mul__", text::binary_method<int_mul_slot>},
+    {"__rmul__", text::binary_rmethod<int_mul_slot>},
+    {"__truediv__", text::binary_method<int_truediv_slot>},
+    {"__rtruediv__", text::binary_rmethod<int_truediv_slot>},
+    {"__floordiv__", text::binary_method<int_floordiv_slot>},
+    {"__rfloordiv__", text::binary_rmethod<int_floordiv_slot>},
+    {"__mod__", text::binary_method<int_mod_slot>},
+    {"__rmod__", text::binary_rmethod<int_mod_slot>},
     {"__divmod__", int_divmod_method},
     {"__rdivmod__", int_rdivmod_method},
     {"__pow__", int_pow_method},
     {"__rpow__", int_rpow_method},
-    {"__lshift__", detail::binary_method<int_lshift_slot>},
-    {"__rlshift__", detail::binary_rmethod<int_lshift_slot>},
-    {"__rshift__", detail::binary_method<int_rshift_slot>},
-    {"__rrshift__", detail::binary_rmethod<int_rshift_slot>},
-    {"__and__", detail::binary_method<int_and_slot>},
-    {"__rand__", detail::binary_rmethod<int_and_slot>},
-    {"__or__", detail::binary_method<int_or_slot>},
-    {"__ror__", detail::binary_rmethod<int_or_slot>},
-    {"__xor__", detail::binary_method<int_xor_slot>},
-    {"__rxor__", detail::binary_rmethod<int_xor_slot>},
-    {"__eq__", detail::compare_method<int_compare, CmpOp::kEq>},
-    {"__ne__", detail::compare_method<int_compare, CmpOp::kNe>},
-    {"__lt__", detail::compare_method<int_compare, CmpOp::kLt>},
-    {"__le__", detail::compare_method<int_compare, CmpOp::kLe>},
-    {"__gt__", detail::compare_method<int_compare, CmpOp::kGt>},
-    {"__ge__", detail::compare_method<int_compare, CmpOp::kGe>},
+    {"__lshift__", text::binary_method<int_lshift_slot>},
+    {"__rlshift__", text::binary_rmethod<int_lshift_slot>},
+    {"__rshift__", text::binary_method<int_rshift_slot>},
+    {"__rrshift__", text::binary_rmethod<int_rshift_slot>},
+    {"__and__", text::binary_method<int_and_slot>},
+    {"__rand__", text::binary_rmethod<int_and_slot>},
+    {"__or__", text::binary_method<int_or_slot>},
+    {"__ror__", text::binary_rmethod<int_or_slot>},
+    {"__xor__", text::binary_method<int_xor_slot>},
+    {"__rxor__", text::binary_rmethod<int_xor_slot>},
+    {"__eq__", text::compare_method<int_compare, CmpOp::kEq>},
+    {"__ne__", text::compare_method<int_compare, CmpOp::kNe>},
+    {"__lt__", text::compare_method<int_compare, CmpOp::kLt>},
+    {"__le__", text::compare_method<int_compare, CmpOp::kLe>},
+    {"__gt__", text::compare_method<int_compare, CmpOp::kGt>},
+    {"__ge__", text::compare_method<int_compare, CmpOp::kGe>},
     {nullptr, nullptr},
 };
 
@@ -743,16 +743,16 @@ static std::string_view strip_ws(std::string_view s) {
 
 // Non-ASCII text: decimal digits of any script become ASCII digits, Unicode spaces become
 // spaces (as CPython's _PyUnicode_TransformDecimalAndSpaceToASCII); others are kept.
-std::string detail::ascii_digits(std::string_view text) {
+std::string text::ascii_digits(std::string_view text) {
     std::string out;
     const char* p = text.data();
     const char* e = p + text.size();
     while (p < e) {
         const char* start = p;
-        uint32_t c = detail::utf8_decode(p);
-        int d = c < 0x80 ? -1 : detail::uni_decimal_value(c);
+        uint32_t c = text::utf8_decode(p);
+        int d = c < 0x80 ? -1 : text::uni_decimal_value(c);
         if (d >= 0) out += static_cast<char>('0' + d);
-        else if (c >= 0x80 && detail::uni_isspace(c)) out += ' ';
+        else if (c >= 0x80 && text::uni_isspace(c)) out += ' ';
         else out.append(start, static_cast<size_t>(p - start));
     }
     return out;
@@ -763,7 +763,7 @@ Ref int_from_string(std::string_view text, int base) {
     std::string_view s = text;
     for (char ch : text)
         if (static_cast<unsigned char>(ch) >= 0x80) {
-            converted = detail::ascii_digits(text);
+            converted = text::ascii_digits(text);
             s = converted;
             break;
         }
@@ -772,7 +772,7 @@ Ref int_from_string(std::string_view text, int base) {
     bool ovf;
     if (!parse_int_text(s, base, &v, &ovf))
         return raisef(&exc::ValueError, "invalid literal for int() with base {}: {}", base,
-                      detail::str_repr_utf8(text));
+                      text::str_repr_utf8(text));
     if (ovf) return overflow();
     return make_int(v);
 }

@@ -24,7 +24,7 @@ namespace toy {
 Type str_type;
 Type str_iterator_type;
 
-namespace detail {
+namespace text {
 extern const MethodDef str_method_table[];  // str_methods.cpp
 }
 
@@ -275,7 +275,7 @@ Ref str_iter_next(Value v) {
         return nullptr;
     }
     const char* p = s->data + it->pos;
-    uint32_t cp = detail::utf8_decode(p);
+    uint32_t cp = text::utf8_decode(p);
     it->pos = p - s->data;
     return str_from_codepoint(cp);
 }
@@ -287,7 +287,7 @@ Ref str_iter_length_hint(Value self, CallArgs a) {
     if (!it->s) return Ref::steal(Value::small_int(0));
     Str* s = it->s;
     int64_t left = s->ascii ? s->nbytes - it->pos
-                            : detail::utf8_count(std::string_view(s->data + it->pos,
+                            : text::utf8_count(std::string_view(s->data + it->pos,
                                                                   static_cast<size_t>(s->nbytes - it->pos)));
     return make_int(left);
 }
@@ -447,7 +447,7 @@ Str* empty_str() { return g_empty; }
 Ref str_from_codepoint(uint32_t cp) {
     if (cp < 256 && g_chars[cp]) return Ref::borrow(Value::object(g_chars[cp]));
     std::string buf;
-    detail::utf8_append(buf, cp);
+    text::utf8_append(buf, cp);
     return new_str(buf);
 }
 
@@ -502,7 +502,7 @@ int64_t str_byte_offset(Str* s, int64_t i) {
 Ref str_char_at(Str* s, int64_t i) {
     if (s->ascii) return Ref::borrow(Value::object(g_chars[static_cast<unsigned char>(s->data[i])]));
     const char* p = s->data + str_byte_offset(s, i);
-    return str_from_codepoint(detail::utf8_decode(p));
+    return str_from_codepoint(text::utf8_decode(p));
 }
 
 Ref builtin_chr(Value v) {
@@ -525,7 +525,7 @@ Ref builtin_ord(Value c) {
             return raisef(&exc::TypeError,
                           "ord() expected a character, but string of length {} found", s->length);
         const char* p = s->data;
-        return make_int(detail::utf8_decode(p));
+        return make_int(text::utf8_decode(p));
     }
     if (is_bytes_like(c)) {
         Ref data = bytes_from_object(c);
@@ -608,7 +608,7 @@ Ref str_join(Str* sep, Value iterable) {
 
 // --- repr ------------------------------------------------------------------------------------
 
-namespace detail {
+namespace text {
 
 int64_t utf8_count(std::string_view s) {
     int64_t n = 0;
@@ -717,9 +717,9 @@ std::string str_repr_utf8(std::string_view s) {
     return out;
 }
 
-}  // namespace detail
+}  // namespace text
 
-Ref str_repr(Str* s) { return new_str(detail::str_repr_utf8(s->view())); }
+Ref str_repr(Str* s) { return new_str(text::str_repr_utf8(s->view())); }
 
 std::string ascii_escape(std::string_view utf8) {
     std::string out;
@@ -731,7 +731,7 @@ std::string ascii_escape(std::string_view utf8) {
             out += *p++;
             continue;
         }
-        uint32_t cp = detail::utf8_decode(p);
+        uint32_t cp = text::utf8_decode(p);
         if (cp <= 0xFF) out += fmt::format("\\x{:02x}", cp);
         else if (cp <= 0xFFFF) out += fmt::format("\\u{:04x}", cp);
         else out += fmt::format("\\U{:08x}", cp);
@@ -740,14 +740,14 @@ std::string ascii_escape(std::string_view utf8) {
 }
 
 Ref str_ascii_repr(Str* s) {
-    return new_str(ascii_escape(detail::str_repr_utf8(s->view())));
+    return new_str(ascii_escape(text::str_repr_utf8(s->view())));
 }
 
 void init_str_type() {
     str_type.name = "str";
     str_type.basic_size = sizeof(Str);
     str_type.flags = kBaseType | kImmutableType | kStrSubclass;
-    str_type.methods = detail::str_method_table;
+    str_type.methods = text::str_method_table;
     str_type.dealloc = str_dealloc;
     str_type.repr = str_repr_slot;
     str_type.str = str_str_slot;
@@ -767,7 +767,7 @@ void init_str_type() {
     g_empty = intern("");
     for (uint32_t c = 0; c < 256; ++c) {
         std::string buf;
-        detail::utf8_append(buf, c);
+        text::utf8_append(buf, c);
         g_chars[c] = intern(buf);
     }
     type_ready(&str_type, &object_type);

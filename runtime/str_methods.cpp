@@ -21,8 +21,8 @@
 
 namespace toy {
 
-using detail::utf8_append;
-using detail::utf8_decode;
+using text::utf8_append;
+using text::utf8_decode;
 
 namespace {
 
@@ -33,7 +33,7 @@ Ref self_or_copy(Value self) { return str_exact(S(self)); }
 // Byte offset -> code point index.
 int64_t cp_index(Str* s, int64_t byte_off) {
     if (s->ascii) return byte_off;
-    return detail::utf8_count(std::string_view(s->data, static_cast<size_t>(byte_off)));
+    return text::utf8_count(std::string_view(s->data, static_cast<size_t>(byte_off)));
 }
 
 bool get_opt_index(Value v, int64_t* out) {
@@ -85,18 +85,18 @@ RefT<List> list_of_views(const std::vector<std::string_view>& parts) {
 // --- join / split -------------------------------------------------------------------------
 
 Ref m_join(Value self, CallArgs a) {
-    if (!detail::check_one_arg("str.join", a)) return nullptr;
+    if (!text::check_one_arg("str.join", a)) return nullptr;
     return str_join(S(self), a.args[0]);
 }
 
 // Whitespace test at p (valid UTF-8): the length of the whitespace char or 0.
 inline int space_at(const char* p, const char* end) {
     auto c = static_cast<unsigned char>(*p);
-    if (c < 0x80) return detail::uni_isspace(c) ? 1 : 0;
+    if (c < 0x80) return text::uni_isspace(c) ? 1 : 0;
     const char* q = p;
     uint32_t cp = utf8_decode(q);
     (void)end;
-    return detail::uni_isspace(cp) ? static_cast<int>(q - p) : 0;
+    return text::uni_isspace(cp) ? static_cast<int>(q - p) : 0;
 }
 
 void split_whitespace(std::string_view s, int64_t maxsplit, std::vector<std::string_view>* out) {
@@ -237,7 +237,7 @@ Ref m_splitlines(Value self, CallArgs a) {
 
 template <int kWhich> Ref m_strip(Value self, CallArgs a) {
     const char* name = kWhich == 0 ? "strip" : kWhich == 1 ? "lstrip" : "rstrip";
-    if (!detail::check_method_args("str", name, a, 0, 1)) return nullptr;
+    if (!text::check_method_args("str", name, a, 0, 1)) return nullptr;
     Str* s = S(self);
     std::string_view v = s->view();
     const char* b = v.data();
@@ -252,7 +252,7 @@ template <int kWhich> Ref m_strip(Value self, CallArgs a) {
         while (p < cs.data() + cs.size()) chars.push_back(utf8_decode(p));
     }
     auto strip_cp = [&](uint32_t cp) {
-        if (ws) return detail::uni_isspace(cp);
+        if (ws) return text::uni_isspace(cp);
         return std::find(chars.begin(), chars.end(), cp) != chars.end();
     };
     const char* lo = b;
@@ -391,7 +391,7 @@ template <bool kEnd> Ref m_startswith(Value self, CallArgs a) {
 }
 
 Ref m_replace(Value self, CallArgs a) {
-    if (!detail::check_method_args("str", "replace", a, 2, 3)) return nullptr;
+    if (!text::check_method_args("str", "replace", a, 2, 3)) return nullptr;
     Str *old, *neu;
     if (!arg_str(a.args[0], "replace", 1, &old) || !arg_str(a.args[1], "replace", 2, &neu))
         return nullptr;
@@ -444,7 +444,7 @@ Ref m_replace(Value self, CallArgs a) {
 
 // --- case -------------------------------------------------------------------------------------
 
-bool is_cased(uint32_t c) { return detail::uni_isupper(c) || detail::uni_islower(c); }
+bool is_cased(uint32_t c) { return text::uni_isupper(c) || text::uni_islower(c); }
 
 // Full upper mapping of c appended to out (ß -> SS).
 // Ligatures whose upper case is several letters (U+FB00..FB06).
@@ -461,14 +461,14 @@ void append_upper(std::string& out, uint32_t c) {
         out += l;
         return;
     }
-    utf8_append(out, detail::uni_toupper(c));
+    utf8_append(out, text::uni_toupper(c));
 }
 void append_lower(std::string& out, uint32_t c) {
     if (c == 0x130) {  // İ -> i̇
         out += "i\xCC\x87";
         return;
     }
-    utf8_append(out, detail::uni_tolower(c));
+    utf8_append(out, text::uni_tolower(c));
 }
 void append_title(std::string& out, uint32_t c) {
     if (c == 0xDF) {
@@ -485,7 +485,7 @@ void append_title(std::string& out, uint32_t c) {
         for (const char* q = l + 1; *q; ++q) out += static_cast<char>(*q + 32);
         return;
     }
-    utf8_append(out, detail::uni_toupper(c));
+    utf8_append(out, text::uni_toupper(c));
 }
 
 // Characters skipped when looking for the cased letters around a final sigma (approximation
@@ -508,7 +508,7 @@ bool final_sigma(std::string_view v, const char* p) {
 template <int kOp> Ref m_case(Value self, CallArgs a) {
     static const char* names[] = {"str.upper", "str.lower", "str.swapcase", "str.casefold",
                                   "str.capitalize", "str.title"};
-    if (!detail::check_no_args(names[kOp], a)) return nullptr;
+    if (!text::check_no_args(names[kOp], a)) return nullptr;
     Str* s = S(self);
     std::string_view v = s->view();
     if (s->ascii) {
@@ -555,8 +555,8 @@ template <int kOp> Ref m_case(Value self, CallArgs a) {
                 else append_lower(out, c);
                 break;
             case 2:
-                if (detail::uni_isupper(c)) append_lower(out, c);
-                else if (detail::uni_islower(c)) append_upper(out, c);
+                if (text::uni_isupper(c)) append_lower(out, c);
+                else if (text::uni_islower(c)) append_upper(out, c);
                 else utf8_append(out, c);
                 break;
             case 3:
@@ -585,7 +585,7 @@ enum Pred { kDigit, kDecimal, kNumeric, kAlpha, kAlnum, kSpace, kUpper, kLower, 
             kIdentifier, kAscii, kPrintable };
 
 template <int kP> Ref m_is(Value self, CallArgs a) {
-    if (!detail::check_no_args("str.isX", a)) return nullptr;
+    if (!text::check_no_args("str.isX", a)) return nullptr;
     Str* s = S(self);
     std::string_view v = s->view();
     if (kP == kAscii) return Ref::boolean(s->ascii);
@@ -596,9 +596,9 @@ template <int kP> Ref m_is(Value self, CallArgs a) {
         bool any = false;
         while (p < e) {
             uint32_t c = utf8_decode(p);
-            if (kP == kUpper ? detail::uni_islower(c) : detail::uni_isupper(c))
+            if (kP == kUpper ? text::uni_islower(c) : text::uni_isupper(c))
                 return Ref::boolean(false);
-            if (kP == kUpper ? detail::uni_isupper(c) : detail::uni_islower(c)) any = true;
+            if (kP == kUpper ? text::uni_isupper(c) : text::uni_islower(c)) any = true;
         }
         return Ref::boolean(any);
     }
@@ -606,11 +606,11 @@ template <int kP> Ref m_is(Value self, CallArgs a) {
         bool prev_cased = false, any = false;
         while (p < e) {
             uint32_t c = utf8_decode(p);
-            if (detail::uni_isupper(c)) {
+            if (text::uni_isupper(c)) {
                 if (prev_cased) return Ref::boolean(false);
                 prev_cased = true;
                 any = true;
-            } else if (detail::uni_islower(c)) {
+            } else if (text::uni_islower(c)) {
                 if (!prev_cased) return Ref::boolean(false);
                 prev_cased = true;
                 any = true;
@@ -622,10 +622,10 @@ template <int kP> Ref m_is(Value self, CallArgs a) {
     }
     if (kP == kIdentifier) {
         uint32_t c = utf8_decode(p);
-        if (!(c == '_' || detail::uni_isalpha(c))) return Ref::boolean(false);
+        if (!(c == '_' || text::uni_isalpha(c))) return Ref::boolean(false);
         while (p < e) {
             c = utf8_decode(p);
-            if (!(c == '_' || detail::uni_isalpha(c) || detail::uni_isdigit(c) ||
+            if (!(c == '_' || text::uni_isalpha(c) || text::uni_isdigit(c) ||
                   (c >= 0x300 && c <= 0x36F)))
                 return Ref::boolean(false);
         }
@@ -635,13 +635,13 @@ template <int kP> Ref m_is(Value self, CallArgs a) {
         uint32_t c = utf8_decode(p);
         bool ok;
         switch (kP) {
-            case kDigit: ok = detail::uni_isdigit_py(c); break;
-            case kDecimal: ok = detail::uni_isdigit(c); break;
-            case kNumeric: ok = detail::uni_isnumeric(c); break;
-            case kAlpha: ok = detail::uni_isalpha(c); break;
-            case kAlnum: ok = detail::uni_isalpha(c) || detail::uni_isnumeric(c); break;
-            case kSpace: ok = detail::uni_isspace(c); break;
-            default: ok = c == ' ' || detail::uni_isprintable(c); break;
+            case kDigit: ok = text::uni_isdigit_py(c); break;
+            case kDecimal: ok = text::uni_isdigit(c); break;
+            case kNumeric: ok = text::uni_isnumeric(c); break;
+            case kAlpha: ok = text::uni_isalpha(c); break;
+            case kAlnum: ok = text::uni_isalpha(c) || text::uni_isnumeric(c); break;
+            case kSpace: ok = text::uni_isspace(c); break;
+            default: ok = c == ' ' || text::uni_isprintable(c); break;
         }
         if (!ok) return Ref::boolean(false);
     }
@@ -651,7 +651,7 @@ template <int kP> Ref m_is(Value self, CallArgs a) {
 // --- padding ----------------------------------------------------------------------------------
 
 bool pad_args(const char* name, CallArgs a, int64_t* width, std::string* fill) {
-    if (!detail::check_method_args("str", name, a, 1, 2)) return false;
+    if (!text::check_method_args("str", name, a, 1, 2)) return false;
     if (!is_int(a.args[0]) && !type_of(a.args[0])->index) {
         (void)raisef(&exc::TypeError, "'{}' object cannot be interpreted as an integer",
                type_name(a.args[0]));
@@ -703,7 +703,7 @@ template <int kAlign> Ref m_pad(Value self, CallArgs a) {
 }
 
 Ref m_zfill(Value self, CallArgs a) {
-    if (!detail::check_one_arg("str.zfill", a)) return nullptr;
+    if (!text::check_one_arg("str.zfill", a)) return nullptr;
     int64_t width;
     if (!is_int(a.args[0]) && !type_of(a.args[0])->index)
         return raisef(&exc::TypeError, "'{}' object cannot be interpreted as an integer",
@@ -757,7 +757,7 @@ Ref m_expandtabs(Value self, CallArgs a) {
 // --- partition / prefix -------------------------------------------------------------------------
 
 template <bool kReverse> Ref m_partition(Value self, CallArgs a) {
-    if (!detail::check_one_arg(kReverse ? "str.rpartition" : "str.partition", a)) return nullptr;
+    if (!text::check_one_arg(kReverse ? "str.rpartition" : "str.partition", a)) return nullptr;
     Str* sep;
     if (!is_str(a.args[0]))
         return raisef(&exc::TypeError, "must be str, not {}", type_name(a.args[0]));
@@ -787,7 +787,7 @@ template <bool kReverse> Ref m_partition(Value self, CallArgs a) {
 }
 
 template <bool kSuffix> Ref m_remove(Value self, CallArgs a) {
-    if (!detail::check_one_arg(kSuffix ? "str.removesuffix" : "str.removeprefix", a)) return nullptr;
+    if (!text::check_one_arg(kSuffix ? "str.removesuffix" : "str.removeprefix", a)) return nullptr;
     Str* p;
     if (!is_str(a.args[0]))
         return raisef(&exc::TypeError, "{}() argument must be str, not {}",
@@ -808,12 +808,12 @@ template <bool kSuffix> Ref m_remove(Value self, CallArgs a) {
 Ref m_format(Value self, CallArgs a) { return str_format(S(self), a); }
 
 Ref m_format_map(Value self, CallArgs a) {
-    if (!detail::check_one_arg("str.format_map", a)) return nullptr;
+    if (!text::check_one_arg("str.format_map", a)) return nullptr;
     return str_format_map(S(self), a.args[0]);
 }
 
 Ref m_dunder_format(Value self, CallArgs a) {
-    if (!detail::check_method_args("str", "__format__", a, 1, 1)) return nullptr;
+    if (!text::check_method_args("str", "__format__", a, 1, 1)) return nullptr;
     if (!is_str(a.args[0]))
         return raisef(&exc::TypeError, "__format__() argument must be str, not {}",
                       type_name(a.args[0]));
@@ -841,7 +841,7 @@ Ref m_encode(Value self, CallArgs a) {
 
 // str.maketrans(x[, y[, z]]): a dict {ordinal: ordinal/str/None}.
 Ref m_maketrans(Value, CallArgs a) {
-    if (!detail::check_method_args("str", "maketrans", a, 1, 3)) return nullptr;
+    if (!text::check_method_args("str", "maketrans", a, 1, 3)) return nullptr;
     RefT<Dict> d = new_dict();
     if (!d) return nullptr;
     if (a.npos == 1) {
@@ -895,7 +895,7 @@ Ref m_maketrans(Value, CallArgs a) {
 }
 
 Ref m_translate(Value self, CallArgs a) {
-    if (!detail::check_one_arg("str.translate", a)) return nullptr;
+    if (!text::check_one_arg("str.translate", a)) return nullptr;
     Value table = a.args[0];
     std::string_view v = S(self)->view();
     std::string out;
@@ -933,68 +933,68 @@ Ref m_translate(Value self, CallArgs a) {
 }
 
 Ref m_getnewargs(Value self, CallArgs a) {
-    if (!detail::check_no_args("str.__getnewargs__", a)) return nullptr;
+    if (!text::check_no_args("str.__getnewargs__", a)) return nullptr;
     Ref s = str_exact(S(self));
     if (!s) return nullptr;
     return RefT<Tuple>(new_tuple_of({s.get()}));
 }
 
 Ref m_sizeof(Value self, CallArgs a) {
-    if (!detail::check_no_args("str.__sizeof__", a)) return nullptr;
+    if (!text::check_no_args("str.__sizeof__", a)) return nullptr;
     return make_int(static_cast<int64_t>(sizeof(Str)) + S(self)->nbytes);
 }
 
 // Dunder wrappers over the slots (for super() calls from str subclasses).
 Ref m_len(Value self, CallArgs a) {
-    if (!detail::check_wrapper_args(a, 0)) return nullptr;
+    if (!text::check_wrapper_args(a, 0)) return nullptr;
     return make_int(S(self)->length);
 }
 Ref m_getitem(Value self, CallArgs a) {
-    if (!detail::check_wrapper_args(a, 1)) return nullptr;
+    if (!text::check_wrapper_args(a, 1)) return nullptr;
     return str_type.getitem(self, a.args[0]);
 }
 Ref m_contains(Value self, CallArgs a) {
-    if (!detail::check_wrapper_args(a, 1)) return nullptr;
+    if (!text::check_wrapper_args(a, 1)) return nullptr;
     int r = str_type.contains(self, a.args[0]);
     if (r < 0) return nullptr;
     return Ref::boolean(r != 0);
 }
 Ref m_iter(Value self, CallArgs a) {
-    if (!detail::check_wrapper_args(a, 0)) return nullptr;
+    if (!text::check_wrapper_args(a, 0)) return nullptr;
     return str_type.iter(self);
 }
 Ref m_hash(Value self, CallArgs a) {
-    if (!detail::check_wrapper_args(a, 0)) return nullptr;
+    if (!text::check_wrapper_args(a, 0)) return nullptr;
     return make_int(str_hash(S(self)));
 }
 Ref m_repr(Value self, CallArgs a) {
-    if (!detail::check_wrapper_args(a, 0)) return nullptr;
+    if (!text::check_wrapper_args(a, 0)) return nullptr;
     return str_repr(S(self));
 }
 Ref m_str(Value self, CallArgs a) {
-    if (!detail::check_wrapper_args(a, 0)) return nullptr;
+    if (!text::check_wrapper_args(a, 0)) return nullptr;
     return str_exact(S(self));
 }
 template <BinOp op> Ref m_binop(Value self, CallArgs a) {
-    if (!detail::check_wrapper_args(a, 1)) return nullptr;
+    if (!text::check_wrapper_args(a, 1)) return nullptr;
     return str_type.binary[static_cast<int>(op)](self, a.args[0]);
 }
 Ref m_rmul(Value self, CallArgs a) {
-    if (!detail::check_wrapper_args(a, 1)) return nullptr;
+    if (!text::check_wrapper_args(a, 1)) return nullptr;
     return str_type.binary[static_cast<int>(BinOp::kMul)](a.args[0], self);
 }
 Ref m_rmod(Value self, CallArgs a) {
-    if (!detail::check_wrapper_args(a, 1)) return nullptr;
+    if (!text::check_wrapper_args(a, 1)) return nullptr;
     return Ref::not_implemented();
 }
 template <CmpOp op> Ref m_cmp(Value self, CallArgs a) {
-    if (!detail::check_wrapper_args(a, 1)) return nullptr;
+    if (!text::check_wrapper_args(a, 1)) return nullptr;
     return str_type.compare(self, a.args[0], op);
 }
 
 }  // namespace
 
-namespace detail {
+namespace text {
 extern const MethodDef str_method_table[] = {
     {"join", m_join},
     {"split", m_split<false>},
@@ -1066,6 +1066,6 @@ extern const MethodDef str_method_table[] = {
     {"__ge__", m_cmp<CmpOp::kGe>},
     {nullptr, nullptr},
 };
-}  // namespace detail
+}  // namespace text
 
 }  // namespace toy

@@ -11,7 +11,7 @@
 #include "runtime/tuple.h"
 #include "runtime/type.h"
 
-namespace toy::detail {
+namespace toy::text {
 
 // "int.bit_length() takes no arguments (1 given)".
 inline bool check_no_args(const char* qualname, CallArgs a) {
@@ -168,4 +168,4 @@ uint32_t uni_tolower(uint32_t c);
 uint32_t uni_toupper(uint32_t c);
 inline bool uni_isalnum(uint32_t c) { return uni_isalpha(c) || uni_isnumeric(c); }
 
-}  // namespace toy::detail
+}  // namespace toy::text

@@ -8,7 +8,7 @@
 
 #include "runtime/text_internal.h"
 
-namespace toy::detail {
+namespace toy::text {
 
 bool uni_isspace(uint32_t c) {
     if (c < 128) return c == ' ' || (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x1F);
@@ -211,4 +211,4 @@ bool uni_isupper(uint32_t c) {
     return uni_tolower(c) != c;
 }
 
-}  // namespace toy::detail
+}  // namespace toy::text
