@@ -68,8 +68,9 @@ Ref generic_getattr(Value o, Str* name) {
 Ref getattr(Value o, Str* name) {
     Type* tp = type_of(o);
     GetAttrSlot g = tp->getattr;
-    if (g && g != generic_getattr) return g(o, name);
-    return generic_getattr(o, name);
+    Ref r = g && g != generic_getattr ? g(o, name) : generic_getattr(o, name);
+    if (TOY_UNLIKELY(!r)) set_attribute_error_context(o, name);
+    return r;
 }
 
 Ref getattr_or_null(Value o, Str* name) {

@@ -14,9 +14,8 @@ namespace toy {
 
 struct Str;
 
-// requested by vm: on AttributeError, set the exception's `name` and `obj` (CPython 3.10+'s
-// set_attribute_error_context in PyObject_GetAttr): print_exception's "Did you mean" and
-// `e.name`/`e.obj` need them (the VM sets them for LOAD_ATTR/LOAD_METHOD already).
+// On AttributeError, getattr() sets the exception's `name` and `obj` (CPython 3.10+'s
+// set_attribute_error_context in PyObject_GetAttr) unless already set (done, for vm).
 Ref getattr(Value o, Str* name);          // AttributeError when missing
 Ref getattr_or_null(Value o, Str* name);  // null with *no* exception when missing (AttributeError
                                           // swallowed); null with exception on other errors

@@ -77,6 +77,8 @@ void write_unraisable(Value obj);
 // True if `v` is an exception instance.
 bool is_exception(Value v);
 inline BaseExceptionObject* as_exception(Value v) { return v.as<BaseExceptionObject>(); }
+// Sets `name` and `obj` on a pending AttributeError that has neither (getattr() does this).
+void set_attribute_error_context(Value o, Str* name);
 // Exception args helpers used by traceback printing: str(exc) as print_exception shows it.
 Ref exception_str(Value exc);
 

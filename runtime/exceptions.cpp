@@ -358,6 +358,15 @@ template <int I> static Ref field_get(Value self) { return Ref::borrow(get_field
 template <int I, int N> static bool field_set(Value self, Value v) {
     return set_field(self, I, N, v);
 }
+// CPython's set_attribute_error_context: a pending AttributeError raised while getting
+// `name` from `o` learns both (unless already set), for `e.name`/`e.obj` and "Did you mean".
+void set_attribute_error_context(Value o, Str* name) {
+    Value e = current_error();
+    if (e.is_null() || !is_subtype(type_of(e), &exc::AttributeError)) return;
+    if (!get_field(e, 0).is_none() || !get_field(e, 1).is_none()) return;
+    if (!set_field(e, 0, 2, Value::object(name)) || !set_field(e, 1, 2, o)) clear_error();
+}
+
 static const GetSetDef attribute_error_getsets[] = {
     {"name", field_get<0>, field_set<0, 2>},
     {"obj", field_get<1>, field_set<1, 2>},
