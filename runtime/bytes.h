@@ -48,7 +48,6 @@ int64_t bytes_hash(Bytes* b);
 void init_bytes_type();
 
 // --- bytearray (runtime/bytearray.cpp; readied by init_bytes_type) ----------------------------
-// requested by text: stdlib/builtins.cpp should add {"bytearray", &bytearray_type} to builtins.
 extern Type bytearray_type;
 extern Type bytearray_iterator_type;
 struct ByteArray : Object {

@@ -573,6 +573,7 @@ RefT<Module> create_builtins_module() {
         {"float", &float_type},
         {"str", &str_type},
         {"bytes", &bytes_type},
+        {"bytearray", &bytearray_type},
         {"list", &list_type},
         {"tuple", &tuple_type},
         {"dict", &dict_type},
