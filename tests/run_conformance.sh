@@ -102,7 +102,10 @@ while IFS= read -r script; do
     dir="$(dirname "$script")"
     base="$(basename "$script" .toy)"
     stem="$dir/$base"
-    [[ -f "$stem.out" ]] || continue
+    if [[ ! -f "$stem.out" ]]; then
+        echo "run_conformance: skipping $rel: no $base.out (run tests/conformance/regen.sh)" >&2
+        continue
+    fi
 
     stdin_file=/dev/null
     [[ -f "$stem.stdin" ]] && stdin_file="$stem.stdin"
