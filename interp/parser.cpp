@@ -1196,9 +1196,17 @@ ast::Module* parse(std::string_view source, std::string_view filename, ParseMode
         }
         source = copy;
     }
-    if (memchr(source.data(), '\0', source.size())) {
+    if (const void* nul = memchr(source.data(), '\0', source.size())) {
+        // CPython's message for a file (compile() of a str says "source code string ...").
+        size_t at = (size_t)((const char*)nul - source.data());
+        int line = 1;
+        size_t ls = 0;
+        for (size_t i = 0; i < at; ++i)
+            if (source[i] == '\n') ++line, ls = i + 1;
         *err = SyntaxErrorInfo{};
-        err->msg = "source code string cannot contain null bytes";
+        err->msg = "source code cannot contain null bytes";
+        err->line = err->end_line = line;
+        err->text = std::string(source.substr(ls, at - ls)) + "\n";
         return nullptr;
     }
     // The source must be UTF-8, unless a PEP 263 cookie declares Latin-1 (then transcoded).

@@ -102,7 +102,7 @@ TEST(Parser, BigIntegers) {
 
 TEST(Parser, CarriageReturnsAndBom) {
     EXPECT_EQ(dump("\xEF\xBB\xBFx = 1\r\ny = 2\r"), dump("x = 1\ny = 2\n"));
-    EXPECT_EQ(dump(std::string_view("x = 1\0", 6)), "ERR source code string cannot contain null bytes");
+    EXPECT_EQ(dump(std::string_view("x = 1\0", 6)), "ERR source code cannot contain null bytes");
 }
 
 TEST(Parser, SourceEncoding) {
