@@ -574,6 +574,11 @@ Token Lexer::next() {
         }
         if (pending_ != 0) {
             Token t = make(pending_ > 0 ? Tok::Indent : Tok::Dedent, pos_, pos_);
+            if (pos_ >= end_ && !fstring_) {
+                // At the end of input CPython's DEDENTs sit on the last line with no column.
+                t.line = t.end_line = current_line();
+                t.col = t.end_col = -1;
+            }
             pending_ += pending_ > 0 ? -1 : 1;
             return t;
         }
