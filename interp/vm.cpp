@@ -187,6 +187,17 @@ TOY_NOINLINE Value call_native_function(NativeFunction* nfn, CallArgs a) {
     }
 }
 
+// True when `name` on instances of tp is a plain instance-dict attribute: generic getattr and
+// setattr, a dict, and no data descriptor of that name on the type. Used to (re)validate the
+// attribute caches on polymorphic sites.
+TOY_NOINLINE bool plain_instance_attr(Type* tp, Str* name) {
+    if (tp->version_tag == 0 || tp->dict_offset <= 0) return false;
+    if (!(tp->getattr == nullptr || tp->getattr == &generic_getattr)) return false;
+    if (!(tp->setattr == nullptr || tp->setattr == &generic_setattr)) return false;
+    Value d = type_lookup(tp, name);
+    return d.is_null() || type_of(d)->descr_set == nullptr;
+}
+
 // The instance dict of an object whose type has a dict_offset, or null.
 TOY_ALWAYS_INLINE Dict* instance_dict(Object* o, Type* tp) {
     return *reinterpret_cast<Dict**>(reinterpret_cast<char*>(o) + tp->dict_offset);
@@ -491,6 +502,20 @@ dispatch_nocheck:
                     ip += 2;
                     DISPATCH();
                 }
+            } else if ((ip[1] & 3) == 1 && tp->dict_offset > 0) {
+                // A polymorphic site: same entry index in another type's instances.
+                Dict* d = instance_dict(obj.as_object(), tp);
+                int64_t idx = ip[1] >> 2;
+                if (d && idx < d->nentries && d->entries[idx].key.is(Value::object(name)) &&
+                    plain_instance_attr(tp, name)) {
+                    const_cast<uint32_t*>(ip)[0] = tp->version_tag;
+                    Value v = d->entries[idx].value;
+                    incref(v);
+                    TOP() = v;
+                    decref(obj);
+                    ip += 2;
+                    DISPATCH();
+                }
             }
         }
         Value r = (load_attr_slow(obj, name, const_cast<uint32_t*>(ip))).release();
@@ -504,7 +529,23 @@ dispatch_nocheck:
     TARGET(STORE_ATTR) {
         Value obj = TOP();
         Value v = SECOND();
-        bool ok = setattr(obj, NAME(arg), v);
+        Str* name = NAME(arg);
+        bool ok;
+        Type* tp = obj.is_object() ? obj.as_object()->type : nullptr;
+        Dict* d = nullptr;
+        if (tp && ip[1] == 1 && tp->dict_offset > 0 &&
+            (tp->version_tag == ip[0] || plain_instance_attr(tp, name)) &&
+            (d = instance_dict(obj.as_object(), tp)) != nullptr) {
+            // A plain instance attribute (cache: type version, 1).
+            const_cast<uint32_t*>(ip)[0] = tp->version_tag;
+            ok = dict_set_str(d, name, v);
+        } else {
+            ok = setattr(obj, name, v);
+            if (ok && tp && tp->version_tag != 0 && plain_instance_attr(tp, name)) {
+                const_cast<uint32_t*>(ip)[0] = tp->version_tag;
+                const_cast<uint32_t*>(ip)[1] = 1;
+            }
+        }
         ERROR_IF(!ok);
         sp -= 2;
         decref(obj);
