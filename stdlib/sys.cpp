@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cfloat>
 #include <string>
 
@@ -343,12 +344,14 @@ RefT<Module> create_sys_module() {
     if (!fi || !module_add(s, "float_info", fi.get())) return nullptr;
     int64_t nnative = 0;
     while (kNativeModules[nnative].name) ++nnative;
-    RefT<Tuple> names = new_tuple(nnative + 2);
+    // Sorted, as CPython's.
+    std::vector<std::string_view> sorted_names = {"builtins", "sys"};
+    for (int64_t i = 0; i < nnative; ++i) sorted_names.push_back(kNativeModules[i].name);
+    std::sort(sorted_names.begin(), sorted_names.end());
+    RefT<Tuple> names = new_tuple(static_cast<int64_t>(sorted_names.size()));
     if (!names) return nullptr;
     Value* items = names->begin();
-    items[0] = Value::object(intern("builtins"));
-    items[1] = Value::object(intern("sys"));
-    for (int64_t i = 0; i < nnative; ++i) items[i + 2] = Value::object(intern(kNativeModules[i].name));
+    for (size_t i = 0; i < sorted_names.size(); ++i) items[i] = Value::object(intern(sorted_names[i]));
     if (!module_add(s, "builtin_module_names", names.value())) return nullptr;
 
     // The std streams: stdout line-buffered on a terminal, else block-buffered (flushed at
