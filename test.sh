@@ -1,20 +1,31 @@
 #!/usr/bin/env bash
 # test.sh: installs what is missing, then builds and runs the whole test suite in the
-# release build and in the ASan+UBSan build. Usage: ./test.sh [release|asan]...
-# (no argument: both). .ci/run calls exactly this.
+# release build and in the ASan+UBSan build, then the threading tests (GIL and thread unit
+# tests, threading conformance, behaviour scripts) in the ThreadSanitizer build.
+# Usage: ./test.sh [release|asan|tsan]... (no argument: all three). .ci/run calls exactly this.
 set -euo pipefail
 cd "$(dirname "$0")"
 source tools/deps.sh
 toy_install_deps
 presets=("$@")
-((${#presets[@]})) || presets=(release asan)
+((${#presets[@]})) || presets=(release asan tsan)
 export CTEST_OUTPUT_ON_FAILURE=1
 status=0
+# The tsan run builds only what the threading tests need and runs only them (a third full
+# build and suite would not fit CI's time budget); any ThreadSanitizer report fails it.
+tsan_tests='^(Gil\.|Thread\.|conformance\.threading$|behaviour\.)'
 for p in "${presets[@]}"; do
     echo "== $p: configure and build"
     cmake --preset "$p" >/dev/null
-    cmake --build --preset "$p"
-    echo "== $p: tests"
-    ctest --preset "$p" -j2 || status=1
+    if [[ "$p" == tsan ]]; then
+        cmake --build --preset "$p" --target toy toy_unit_tests
+        echo "== $p: threading tests"
+        TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ${TSAN_OPTIONS:-}" \
+            ctest --preset "$p" -j2 -R "$tsan_tests" || status=1
+    else
+        cmake --build --preset "$p"
+        echo "== $p: tests"
+        ctest --preset "$p" -j2 || status=1
+    fi
 done
 exit $status

@@ -20,12 +20,15 @@
 // object, which the caller's frame keeps alive.
 //
 // THREAD-LOCAL DATA (_local) lives in ThreadState::thread_dict, keyed by the local object's
-// address; it goes away with the thread.
+// serial number (never reused, unlike its address); it goes away with the thread. The
+// constructing thread's dict is made by the constructor; another thread's on its first
+// access, running a subclass's __init__ with the constructor's arguments.
 #include <pthread.h>
 #include <semaphore.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -88,7 +91,25 @@ bool parse_acquire(const char* fname, CallArgs a, bool* blocking, double* timeou
         if (t < 0) return false;
         *blocking = t != 0;
     }
-    if (!args[1].is_null() && !to_double(args[1], timeout)) return false;
+    if (!args[1].is_null()) {
+        // As CPython's _PyTime_FromSecondsObject: a float, or else an integer (__index__).
+        if (is_float(args[1])) {
+            *timeout = float_as_double(args[1]);
+            if (std::isnan(*timeout)) {
+                (void)raise(&exc::ValueError, "Invalid value NaN (not a number)");
+                return false;
+            }
+        } else {
+            int64_t n;
+            if (!index_value(args[1], &n)) return false;
+            *timeout = static_cast<double>(n);
+        }
+        // Seconds as int64 nanoseconds, CPython's _PyTime_t, must not overflow.
+        if (*timeout >= 9223372036.854775807 || *timeout <= -9223372036.854775807) {
+            (void)raise(&exc::OverflowError, "timestamp out of range for platform time_t");
+            return false;
+        }
+    }
     if (!*blocking && *timeout != -1) {
         (void)raise(&exc::ValueError, "can't specify a timeout for a non-blocking call");
         return false;
@@ -493,12 +514,41 @@ Ref t_exit(Value, CallArgs a) { return raise_value(Value::object(&exc::SystemExi
 
 struct LocalObject : Object {
     Value init_args;    // owned tuple: the constructor's positional arguments
-    Value init_kwargs;  // owned dict or null
+    Value init_kwargs;  // owned dict or null: its keyword arguments
+    int64_t serial;     // unique per object: the key of its dict in every thread
 };
 
-// This thread's dict for `self` (created on first use, running a subclass's __init__ with
-// the constructor's arguments, as CPython does). Borrowed; null with an exception.
-Dict* local_dict(Value self, bool* created = nullptr) {
+// Serial numbers of _local objects. Keys are serials rather than addresses: another thread
+// may still hold the dict of a dead local whose address a new local reuses.
+std::atomic<int64_t> g_local_serial{0};
+
+// f(self, *args, **kwargs) with args a tuple and kwargs a dict or null.
+Ref call_with_self(Value f, Value self, Tuple* args, Value kwargs) {
+    std::vector<Value> values{self};
+    values.insert(values.end(), args->items, args->items + args->size);
+    size_t npos = values.size();
+    RefT<Tuple> names;
+    if (!kwargs.is_null() && kwargs.as<Dict>()->used) {
+        Dict* kw = kwargs.as<Dict>();
+        names = new_tuple(kw->used);
+        if (!names) return nullptr;
+        int64_t pos = 0, i = 0;
+        Value k, v;
+        while (dict_next(kw, &pos, &k, &v)) {
+            incref(k);
+            names->items[i++] = k;
+            values.push_back(v);
+        }
+    }
+    return call(f, CallArgs{values.data(), npos, names.get()});
+}
+
+// This thread's dict for `self`, created on first use. A dict created in a thread other
+// than the one that constructed the object runs a subclass's __init__ with the
+// constructor's arguments (once per thread, as CPython does; the constructing thread's
+// dict is made by local_new and initialised by the ordinary __init__ call). Borrowed; null
+// with an exception.
+Dict* local_dict(Value self, bool run_init = true) {
     ThreadState* ts = current_thread();
     if (!ts->thread_dict) {
         RefT<Dict> d = new_dict();
@@ -506,28 +556,25 @@ Dict* local_dict(Value self, bool* created = nullptr) {
         ts->thread_dict = std::move(d);
     }
     Dict* all = ts->thread_dict.as<Dict>();
-    Ref key = make_int(static_cast<int64_t>(reinterpret_cast<uintptr_t>(self.as_object())));
+    auto* l = self.as<LocalObject>();
+    Ref key = make_int(l->serial);
     if (!key) return nullptr;
     Value d = dict_get(all, *key);
     if (!d.is_null()) return d.as<Dict>();
     if (error_occurred()) return nullptr;
     RefT<Dict> fresh = new_dict();
     if (!fresh || !dict_set(all, *key, fresh.value())) return nullptr;
-    if (created) *created = true;
     Dict* result = fresh.get();
-    // A subclass's __init__ runs once per thread.
     Type* t = self.as_object()->type;
-    if (t != &local_type) {
+    if (run_init && t != &local_type) {
         static Str* init_name = intern("__init__");
         Value init = type_lookup(t, init_name);
         if (!init.is_null()) {
-            auto* l = self.as<LocalObject>();
-            Tuple* args = l->init_args.as<Tuple>();
-            std::vector<Value> values{self};
-            values.insert(values.end(), args->items, args->items + args->size);
-            Ref r = call(init, CallArgs{values.data(), values.size(), nullptr});
+            Ref r = call_with_self(init, self, l->init_args.as<Tuple>(), l->init_kwargs);
             if (!r) {
+                Ref saved = fetch_error();
                 (void)dict_del(all, *key);
+                restore_error(std::move(saved));
                 return nullptr;
             }
         }
@@ -563,11 +610,22 @@ Ref local_new(Type* type, CallArgs a) {
         return raise(&exc::TypeError, "Initialization arguments are not supported");
     RefT<Tuple> args = new_tuple_from(a.args, static_cast<int64_t>(a.npos));
     if (!args) return nullptr;
+    RefT<Dict> kwargs;
+    if (size_t nkw = a.nkw()) {
+        kwargs = new_dict();
+        if (!kwargs) return nullptr;
+        for (size_t i = 0; i < nkw; ++i)
+            if (!dict_set(kwargs.get(), a.kwnames->items[i], a.args[a.npos + i])) return nullptr;
+    }
     auto* l = alloc_instance<LocalObject>(type);
     if (!l) return nullptr;
     l->init_args = Value::object(args.release());
-    l->init_kwargs = Value::null();
-    return Ref::steal(l);
+    l->init_kwargs = kwargs ? Value::object(kwargs.release()) : Value::null();
+    l->serial = ++g_local_serial;
+    Ref self = Ref::steal(l);
+    // This thread's dict now, without __init__: the type call runs __init__ next.
+    if (!local_dict(*self, false)) return nullptr;
+    return self;
 }
 
 void local_dealloc(Object* o) {
@@ -577,7 +635,7 @@ void local_dealloc(Object* o) {
     // Other threads' dicts for this object stay until those threads exit (CPython removes
     // them with weak references; weakrefs come with issue 10). This thread's goes now.
     if (ThreadState* ts = current_thread(); ts && ts->thread_dict) {
-        Ref key = make_int(static_cast<int64_t>(reinterpret_cast<uintptr_t>(o)));
+        Ref key = make_int(l->serial);
         if (key) (void)dict_del(ts->thread_dict.as<Dict>(), *key);
         if (error_occurred()) clear_error();
     }
