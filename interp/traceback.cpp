@@ -210,35 +210,47 @@ void format_syntax_error(std::string& out, Value e) {
     int64_t line = lineno && (*lineno).is_small_int() ? (*lineno).as_small_int() : -1;
     if (line >= 0) out += fmt::format("  File \"{}\", line {}\n", fname, line);
     if (text && is_str(*text)) {
+        // As CPython 3.11's pythonrun.c (print_exception_file_and_line, print_error_text):
+        // offsets are 1-based; a multi-line location underlines to the end of the first line.
         std::string_view t = text.as<Str>()->view();
         int64_t off = offset && (*offset).is_small_int() ? (*offset).as_small_int() : -1;
-        int64_t end_off = end_offset && (*end_offset).is_small_int() ? (*end_offset).as_small_int() : 0;
-        // As pythonrun.c's print_error_text (offsets are 1-based characters).
-        bool has_offset = off >= 0;
+        int64_t end_off = end_offset && (*end_offset).is_small_int() ? (*end_offset).as_small_int() : -1;
+        int64_t end_line = -1;
+        {
+            Ref el = get_attr_quiet(e, "end_lineno");
+            if (el && (*el).is_small_int()) end_line = (*el).as_small_int();
+        }
+        int64_t line_size = static_cast<int64_t>(t.size());  // UTF-8 bytes, as CPython
+        if (end_line > line) end_off = line_size;
+        if (end_off > line_size + 1) end_off = line_size + 1;
+        int64_t reps = (end_off > 0 && end_off > off) ? end_off - off : 1;
+        if (is_subtype(type_of(e), &exc::IndentationError)) reps = 1;
         int64_t o = off - 1;
-        int64_t eo = end_off > 0 ? end_off - 1 : o + 1;
-        if (eo <= o) eo = o + 1;
         size_t i = 0;
         while (i < t.size() && (t[i] == ' ' || t[i] == '\t' || t[i] == '\f')) {
             ++i;
             --o;
-            --eo;
         }
         std::string_view rest = t.substr(i);
-        // only the first line of multi-line text up to the offset
-        size_t nl = rest.find('\n');
-        std::string_view shown = nl == std::string_view::npos ? rest : rest.substr(0, nl);
-        int64_t len = char_count(shown);
+        int64_t len = char_count(rest);
+        if (!rest.empty() && rest.back() == '\n') --len;
         if (o > len) o = len;
-        if (eo > len + 1) eo = len + 1;
+        // skip past newlines embedded in the text
+        for (;;) {
+            size_t nl = rest.find('\n');
+            if (nl == std::string_view::npos) break;
+            int64_t inl = char_count(rest.substr(0, nl));
+            if (inl >= o) break;
+            rest = rest.substr(nl + 1);
+            len -= inl + 1;
+            o -= inl + 1;
+        }
         out += "    ";
-        out += shown;
-        out += '\n';
-        if (has_offset && o >= 0) {
+        out += rest;
+        if (rest.empty() || rest.back() != '\n') out += '\n';
+        if (o >= 0) {
             out += "    ";
             out.append(static_cast<size_t>(o), ' ');
-            int64_t reps = eo - o;
-            if (reps < 1) reps = 1;
             out.append(static_cast<size_t>(reps), '^');
             out += '\n';
         }
