@@ -696,7 +696,7 @@ void raise_syntax_error(const SyntaxErrorInfo& info, std::string_view filename) 
 }  // namespace
 
 RefT<CodeObject> compile_source(std::string_view source, std::string_view filename,
-                                CompileMode mode) {
+                                CompileMode mode, bool file_input) {
     ParseMode pm = mode == CompileMode::kEval    ? ParseMode::kEval
                    : mode == CompileMode::kSingle ? ParseMode::kSingle
                                                   : ParseMode::kExec;
@@ -704,7 +704,18 @@ RefT<CodeObject> compile_source(std::string_view source, std::string_view filena
     SyntaxErrorInfo err;
     ast::Module* mod = parse(source, filename, pm, arena, &err);
     if (!mod) {
-        if (!error_occurred()) raise_syntax_error(err, filename);
+        if (!error_occurred()) {
+            if (file_input && err.no_location) {
+                // CPython: SyntaxError(msg) with no filename, lineno, offset or text.
+                RefT<Str> msg = new_str(err.msg);
+                if (!msg) return nullptr;
+                Ref e = call(Value::object(&exc::SyntaxError), {msg.value()});
+                if (e) restore_error(std::move(e));
+                return nullptr;
+            }
+            if (file_input && err.eof_no_column) err.col = 0;
+            raise_syntax_error(err, filename);
+        }
         return nullptr;
     }
     return compile_ast(mod, source, filename, mode);

@@ -100,6 +100,7 @@ std::nullptr_t Parser::error_last(std::string msg, std::string_view kind) {
         error_at(t.line, 0, t.line, -1, std::move(msg), kind);
         err_->col = n;
         err_->end_col = -1;
+        err_->eof_no_column = true;
         return nullptr;
     }
     return error_tok(t, std::move(msg), kind);
@@ -1237,6 +1238,7 @@ ast::Module* parse(std::string_view source, std::string_view filename, ParseMode
                                    "for details",
                                    (unsigned char)source[bad], filename, line);
             err->line = err->end_line = line;
+            err->no_location = true;
             return nullptr;
         }
     }

@@ -17,6 +17,11 @@ struct SyntaxErrorInfo {
     int end_line = 0;
     int end_col = 0;                   // 1-based, exclusive (CPython's `end_offset`)
     std::string text;                  // the source line, with its newline
+    // Where CPython's file input (a script run from a file or stdin) reports differently from
+    // string input: an error at the end marker has offset 0 (no caret); undecodable source
+    // has no location at all.
+    bool eof_no_column = false;
+    bool no_location = false;
 };
 
 enum class ParseMode { kExec, kEval, kSingle };

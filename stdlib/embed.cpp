@@ -6,6 +6,7 @@
 #include "interp/compiler.h"
 #include "interp/disasm.h"
 #include "interp/traceback.h"
+#include "interp/vm.h"
 #include "runtime/abstract.h"
 #include "runtime/dict.h"
 #include "runtime/errors.h"
@@ -108,7 +109,10 @@ int run_main(Interpreter* interp, std::string_view source, std::string_view file
     make_current(interp);
     RefT<Module> main_module = create_module_in_sys("__main__", set_file ? filename : "");
     if (!main_module) return handle_uncaught();
-    Ref r = exec_module_source(main_module.get(), source, filename);
+    // The script is file input (CPython's PyRun_File), which matters for syntax errors.
+    RefT<CodeObject> code = compile_source(source, filename, CompileMode::kExec, set_file);
+    if (!code) return handle_uncaught();
+    Ref r = eval_code(code.get(), main_module->dict, main_module->dict);
     if (!r) return handle_uncaught();
     return 0;
 }
