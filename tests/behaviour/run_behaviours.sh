@@ -10,6 +10,9 @@
 # as `toy scripts/<name>.toy`, stdin from /dev/null, with a timeout of 120 s
 # (TOY_BEHAVIOUR_TIMEOUT overrides it). It passes when it exits 0 and the last non-empty
 # line of its stdout starts with `OK:`. A failing script's stdout and stderr are printed.
+# With TOY_BEHAVIOUR_ANY_VERDICT=1 (the ThreadSanitizer build, whose instrumentation distorts
+# the timings the verdicts rest on) a last line starting with `UNEXPECTED:` passes too: the
+# script must still run to its verdict and exit 0, with no sanitizer report.
 # The runner ends with the line `N passed, M failed` and exits 1 if M > 0.
 
 set -u
@@ -44,6 +47,9 @@ for script in "$root"/scripts/b*.toy "$root"/scripts/showcase.toy; do
     if ((code == 0)) && [[ "$last" == OK:* ]]; then
         passed=$((passed + 1))
         echo "PASS $name (${secs} s): $last"
+    elif ((code == 0)) && [[ "${TOY_BEHAVIOUR_ANY_VERDICT:-0}" == 1 && "$last" == UNEXPECTED:* ]]; then
+        passed=$((passed + 1))
+        echo "PASS $name (${secs} s, verdict not checked): $last"
     else
         failed=$((failed + 1))
         if ((code == 124 || code == 137)); then
