@@ -166,13 +166,15 @@ Ref sys_getdefaultencoding(Value, CallArgs a) {
 Gil* interp_gil() { return current_thread()->interp->gil; }
 
 Ref sys_getswitchinterval(Value, CallArgs a) {
-    if (!unpack_args("getswitchinterval", a, 0, 0)) return nullptr;
+    if (!detail::no_kwargs("sys.getswitchinterval", a)) return nullptr;
+    if (a.npos != 0)
+        return raisef(&exc::TypeError, "sys.getswitchinterval() takes no arguments ({} given)", a.npos);
     Gil* g = interp_gil();
     return make_float(g ? static_cast<double>(g->interval_ns()) / 1e9 : 0.005);
 }
 
 Ref sys_setswitchinterval(Value, CallArgs a) {
-    if (!one_arg("setswitchinterval", a)) return nullptr;
+    if (!one_arg("sys.setswitchinterval", a)) return nullptr;
     double secs;
     Value v = a.args[0];
     if (!v.is_double() && !is_int(v) && !type_of(v)->to_float)
