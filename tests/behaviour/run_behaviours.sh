@@ -10,8 +10,8 @@
 # as `toy scripts/<name>.toy`, stdin from /dev/null, with a timeout of 120 s
 # (TOY_BEHAVIOUR_TIMEOUT overrides it). It passes when it exits 0 and the last non-empty
 # line of its stdout starts with `OK:`. A failing script's stdout and stderr are printed.
-# With TOY_BEHAVIOUR_ANY_VERDICT=1 (the ThreadSanitizer build, whose instrumentation distorts
-# the timings the verdicts rest on) a last line starting with `UNEXPECTED:` passes too: the
+# With TOY_BEHAVIOUR_ANY_VERDICT=1 (sanitizer builds, whose instrumentation distorts the
+# timings the verdicts rest on) a last line starting with `UNEXPECTED:` passes too: the
 # script must still run to its verdict and exit 0, with no sanitizer report.
 # The runner ends with the line `N passed, M failed` and exits 1 if M > 0.
 
