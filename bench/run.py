@@ -5,7 +5,11 @@ plus start-up time and peak RSS of `toy -c pass` vs `python3 -c pass`.
 
 Usage:
   bench/run.py [--toy build/release/toy] [--reps 5] [--quick] [--only fib,nbody]
-               [--write bench/RESULTS.md]
+               [--suite programs|threads] [--write bench/RESULTS.md]
+
+--suite threads runs bench/threads/ (the GIL and threads: CPU-bound threads vs sequential,
+100 sleepers, a Condition ping-pong, 1,000 thread start+join); its ratios compare Toy with
+CPython program by program, and cpu_threads_N against cpu_sequential shows the GIL.
 
 Runs are interleaved (rep 1 of every program under every implementation, then rep 2, ...)
 so that machine noise hits all of them alike. Each program's output under toy must equal
@@ -24,11 +28,12 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PROGRAMS = os.path.join(HERE, "programs")
 # name -> argument for --quick (the full size is each program's default)
 QUICK_ARGS = {
     "fib": "20", "loops": "2000", "nbody": "2000", "spectral_norm": "40",
     "binary_trees": "8", "dict_string": "20000", "method_calls": "20000",
+    "cpu_sequential": "100000", "cpu_threads_2": "100000", "cpu_threads_4": "100000",
+    "pingpong": "200", "thread_start": "20",
 }
 
 
@@ -77,13 +82,15 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--only", default="")
     ap.add_argument("--write", default="")
+    ap.add_argument("--suite", default="programs", choices=["programs", "threads"])
     args = ap.parse_args()
     if args.quick:
         args.reps = 1
 
     toy = os.path.abspath(args.toy)
     have_lua = shutil.which(args.lua) is not None
-    names = sorted(f[:-4] for f in os.listdir(PROGRAMS) if f.endswith(".toy"))
+    programs = os.path.join(HERE, args.suite)
+    names = sorted(f[:-4] for f in os.listdir(programs) if f.endswith(".toy"))
     if args.only:
         wanted = set(args.only.split(","))
         names = [n for n in names if n in wanted]
@@ -100,7 +107,7 @@ def main():
             order = impls[rep % len(impls):] + impls[:rep % len(impls)]
             outputs = {}
             for impl, cmd in order:
-                src = os.path.join(PROGRAMS, n + (".lua" if impl == "lua" else ".toy"))
+                src = os.path.join(programs, n + (".lua" if impl == "lua" else ".toy"))
                 if impl == "lua" and not os.path.exists(src):
                     continue
                 t, out, rc, err = run_once(cmd + [src] + extra)
@@ -157,7 +164,7 @@ def main():
     if args.write:
         cmdline = "bench/run.py " + " ".join(a for a in sys.argv[1:])
         header = [
-            f"## {datetime.date.today().isoformat()}",
+            f"## {datetime.date.today().isoformat()}: bench/{args.suite}",
             "",
             f"- command: `{cmdline}`",
             f"- machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
