@@ -5,6 +5,7 @@
 
 #include "runtime/dict.h"
 #include "runtime/errors.h"
+#include "runtime/iterators.h"
 #include "runtime/float.h"
 #include "runtime/int.h"
 #include "runtime/list.h"
@@ -423,54 +424,8 @@ Ref format(Value v, Str* spec) {
 
 // ---- iteration -------------------------------------------------------------------------------------
 
-// The sequence-protocol iterator (iter() on an object with __getitem__ only).
-struct SeqIter : Object {
-    Value seq;  // owned; null when exhausted
-    int64_t index;
-};
-static Type seq_iter_type;
-
-static void seq_iter_dealloc(Object* o) {
-    auto* it = static_cast<SeqIter*>(o);
-    decref(it->seq);
-    object_free(o, sizeof(SeqIter));
-}
-static Ref seq_iter_iter(Value self) { return Ref::borrow(self); }
-static Ref seq_iter_next(Value self) {
-    auto* it = self.as<SeqIter>();
-    if (it->seq.is_null()) return nullptr;
-    Ref r = getitem(it->seq, Value::small_int(it->index));
-    if (!r) {
-        if (error_matches(&exc::IndexError) || error_matches(&exc::StopIteration)) {
-            clear_error();
-            Value s = it->seq;
-            it->seq = Value::null();
-            decref(s);
-        }
-        return nullptr;
-    }
-    it->index++;
-    return r;
-}
-
-static Ref new_seq_iter(Value seq) {
-    static bool ready = [] {
-        seq_iter_type.name = "iterator";
-        seq_iter_type.basic_size = sizeof(SeqIter);
-        seq_iter_type.dealloc = seq_iter_dealloc;
-        seq_iter_type.iter = seq_iter_iter;
-        seq_iter_type.next = seq_iter_next;
-        type_ready(&seq_iter_type, &object_type);
-        return true;
-    }();
-    (void)ready;
-    auto* it = new_object<SeqIter>(&seq_iter_type, 0);
-    if (!it) return nullptr;
-    incref(seq);
-    it->seq = seq;
-    it->index = 0;
-    return Ref::steal(it);
-}
+// The sequence-protocol iterator (iter() on an object with __getitem__ only) is
+// iterators.h's new_seq_iter.
 
 Ref get_iter(Value v) {
     Type* t = type_of(v);

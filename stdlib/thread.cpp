@@ -68,16 +68,6 @@ Type local_type;
 
 int64_t this_ident() { return static_cast<int64_t>(reinterpret_cast<uintptr_t>(pthread_self())); }
 
-// Allocates an instance of `type` (a builtin type here or a subclass written in Toy, whose
-// instances are larger: a dict pointer follows) with the extra bytes zeroed.
-template <class T> T* alloc_instance(Type* type) {
-    size_t extra = type->basic_size > sizeof(T) ? type->basic_size - sizeof(T) : 0;
-    T* o = new_object<T>(type, extra);
-    if (o && extra) std::memset(reinterpret_cast<char*>(o) + sizeof(T), 0, extra);
-    if (o && type_has(type, kHeapType)) incref(type);  // subtype_dealloc drops it
-    return o;
-}
-
 // --- waiting on a semaphore with the GIL released ---------------------------------------------
 
 // Parses acquire(blocking=True, timeout=-1). Returns false with an exception.
@@ -260,7 +250,7 @@ void rlock_dealloc(Object* o) {
 }
 
 Ref rlock_new(Type* type, CallArgs a) {
-    auto* l = alloc_instance<RLockObject>(type);
+    auto* l = new_object<RLockObject>(type, 0);
     if (!l) return nullptr;
     sem_init(&l->sem, 0, 1);
     l->owner = 0;
@@ -617,7 +607,7 @@ Ref local_new(Type* type, CallArgs a) {
         for (size_t i = 0; i < nkw; ++i)
             if (!dict_set(kwargs.get(), a.kwnames->items[i], a.args[a.npos + i])) return nullptr;
     }
-    auto* l = alloc_instance<LocalObject>(type);
+    auto* l = new_object<LocalObject>(type, 0);
     if (!l) return nullptr;
     l->init_args = Value::object(args.release());
     l->init_kwargs = kwargs ? Value::object(kwargs.release()) : Value::null();
