@@ -1,11 +1,15 @@
-# Writes OUT: a C++ file defining toy::detail::kEmbeddedModules, one entry per SRC_DIR/*.toy
-# (module name = file stem), each source held as a raw string literal.
-file(GLOB files ${SRC_DIR}/*.toy)
+# Writes OUT: a C++ file defining toy::detail::kEmbeddedModules, one entry per .toy file
+# under SRC_DIR, each source held as a raw string literal. The module name is the path with
+# '/' turned into '.': `a.toy` is module `a`, `pkg/sub.toy` is `pkg.sub`, and a package's
+# `pkg/__init__.toy` keeps the name `pkg.__init__` (find_embedded_module tells packages apart
+# by it).
+file(GLOB_RECURSE files RELATIVE ${SRC_DIR} ${SRC_DIR}/*.toy)
 list(SORT files)
 set(body "")
-foreach(f ${files})
-  get_filename_component(stem ${f} NAME_WE)
-  file(READ ${f} text)
+foreach(rel ${files})
+  string(REGEX REPLACE "\\.toy$" "" stem ${rel})
+  string(REPLACE "/" "." stem ${stem})
+  file(READ ${SRC_DIR}/${rel} text)
   string(APPEND body "    {\"${stem}\", R\"__toy__(${text})__toy__\"},\n")
 endforeach()
 file(WRITE ${OUT}.tmp

@@ -150,6 +150,20 @@ Ref load_from_dir(std::string_view dir, std::string_view fullname, std::string_v
     return run_module(std::move(m), fullname, source, file);
 }
 
+// Runs an embedded module or package (a package gets an empty __path__: its submodules are
+// embedded too and found by name before any path is searched).
+Ref load_embedded(std::string_view fullname, std::string_view src, bool is_package,
+                  std::string_view parent_pkg) {
+    RefT<Module> m = new_module_for(fullname, {}, is_package ? fullname : parent_pkg);
+    if (!m) return nullptr;
+    if (is_package) {
+        RefT<List> path = new_list();
+        if (!path || !dict_set_str(m->dict, TOY_NAME(__path__), path.value())) return nullptr;
+    }
+    std::string filename = fmt::format("<frozen {}>", fullname);
+    return run_module(std::move(m), fullname, src, filename);
+}
+
 Ref search_path(Value path_list, std::string_view fullname, std::string_view last,
                 std::string_view parent_pkg, bool* found) {
     *found = false;
@@ -188,13 +202,9 @@ Ref import_one(std::string_view fullname) {
                 return Ref(std::move(m));
             }
         }
-        std::string_view src = find_embedded_module(fullname);
-        if (!src.empty()) {
-            RefT<Module> m = new_module_for(fullname, {}, {});
-            if (!m) return nullptr;
-            std::string filename = fmt::format("<frozen {}>", fullname);
-            return run_module(std::move(m), fullname, src, filename);
-        }
+        bool is_package;
+        std::string_view src = find_embedded_module(fullname, &is_package);
+        if (!src.empty()) return load_embedded(fullname, src, is_package, {});
         Value path = sys_attr(TOY_NAME(path));
         bool found;
         Ref m = search_path(path, fullname, fullname, {}, &found);
@@ -207,6 +217,15 @@ Ref import_one(std::string_view fullname) {
     Value parent = sys_modules_get(parent_name);
     if (parent.is_null()) return module_not_found(fullname);
     Ref parent_ref = Ref::borrow(parent);
+    bool is_package;
+    std::string_view src = find_embedded_module(fullname, &is_package);
+    if (!src.empty()) {
+        Ref m = load_embedded(fullname, src, is_package, parent_name);
+        if (!m) return nullptr;
+        RefT<Str> attr = new_str(last);
+        if (!attr || !setattr(parent, attr.get(), m.get())) return nullptr;
+        return m;
+    }
     Ref path = getattr_or_null(parent, TOY_NAME(__path__));
     if (!path) {
         if (error_occurred()) return nullptr;

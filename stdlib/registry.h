@@ -66,8 +66,9 @@ RefT<Module> create_numeric_module();  // numeric.cpp (issue 3: GIL-releasing fl
 RefT<Module> create_thread_module();  // thread.cpp (issue 3: _thread)
 RefT<Module> create_os_module();  // os.cpp (first part; issue 4 completes it)
 
-// Embedded Toy sources (stdlib/lib/*.toy); empty view when there is no such module.
-std::string_view find_embedded_module(std::string_view name);
+// Embedded Toy sources (stdlib/lib/**.toy) of the module or package `name` (dotted);
+// *is_package tells which. An empty view when there is no such module.
+std::string_view find_embedded_module(std::string_view name, bool* is_package);
 
 // import `name` (absolute, dotted allowed) and return the module itself (not the top-level
 // package). As importlib.import_module.
