@@ -5,11 +5,19 @@ plus start-up time and peak RSS of `toy -c pass` vs `python3 -c pass`.
 
 Usage:
   bench/run.py [--toy build/release/toy] [--reps 5] [--quick] [--only fib,nbody]
-               [--suite programs|threads] [--write bench/RESULTS.md]
+               [--suite programs|threads|processes|...] [--baseline PATH]
+               [--write bench/RESULTS.md]
 
---suite threads runs bench/threads/ (the GIL and threads: CPU-bound threads vs sequential,
-100 sleepers, a Condition ping-pong, 1,000 thread start+join); its ratios compare Toy with
-CPython program by program, and cpu_threads_N against cpu_sequential shows the GIL.
+--suite NAME runs the programs of bench/NAME/. `threads` holds the GIL and threads
+(CPU-bound threads vs sequential, native GIL-releasing work, 100 sleepers, a Condition
+ping-pong, 1,000 thread start+join); `processes` the process layer. In any suite, a program
+`<stem>_sequential` and programs `<stem>_<variant>` form a group: a second table gives each
+variant's speedup over its sequential twin (sequential time / variant time), per
+implementation, e.g. cpu_threads_2 vs cpu_sequential shows the GIL.
+
+--baseline PATH runs a second toy binary as one more implementation and adds a toy/baseline
+column: built with -DTOY_NO_CHECKPOINT=ON it measures the cost of the per-instruction check
+point (`cmake -B build/nocheck -DCMAKE_BUILD_TYPE=Release -DTOY_NO_CHECKPOINT=ON`).
 
 Runs are interleaved (rep 1 of every program under every implementation, then rep 2, ...)
 so that machine noise hits all of them alike. Each program's output under toy must equal
@@ -33,7 +41,7 @@ QUICK_ARGS = {
     "fib": "20", "loops": "2000", "nbody": "2000", "spectral_norm": "40",
     "binary_trees": "8", "dict_string": "20000", "method_calls": "20000",
     "cpu_sequential": "100000", "cpu_threads_2": "100000", "cpu_threads_4": "100000",
-    "pingpong": "200", "thread_start": "20",
+    "pingpong": "200", "thread_start": "20", "native_sequential": "5", "native_threads_2": "5",
 }
 
 
@@ -82,7 +90,11 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--only", default="")
     ap.add_argument("--write", default="")
-    ap.add_argument("--suite", default="programs", choices=["programs", "threads"])
+    ap.add_argument("--suite", default="programs",
+                    choices=sorted(d for d in os.listdir(HERE)
+                                   if os.path.isdir(os.path.join(HERE, d))
+                                   and any(f.endswith(".toy") for f in os.listdir(os.path.join(HERE, d)))))
+    ap.add_argument("--baseline", default="", help="a second toy binary (adds toy/baseline)")
     args = ap.parse_args()
     if args.quick:
         args.reps = 1
@@ -96,6 +108,8 @@ def main():
         names = [n for n in names if n in wanted]
 
     impls = [("toy", [toy]), ("python3", [args.python])]
+    if args.baseline:
+        impls.append(("baseline", [os.path.abspath(args.baseline)]))
     if have_lua:
         impls.append(("lua", [args.lua]))
 
@@ -121,9 +135,11 @@ def main():
         print(f"rep {rep + 1}/{args.reps} done", file=sys.stderr)
 
     rows = []
-    py_ratios, lua_ratios = [], []
+    py_ratios, lua_ratios, base_ratios = [], [], []
+    medians = {}
     for n in names:
         med = {i: statistics.median(v) for i, v in times[n].items() if v}
+        medians[n] = med
         if n in failed or "toy" not in med or "python3" not in med:
             rows.append(f"| {n} | FAILED: {failed.get(n, 'no timing')} | | | | |")
             continue
@@ -134,8 +150,16 @@ def main():
             r_lua = med["toy"] / med["lua"]
             lua_ratios.append(r_lua)
             lua_cell, r_lua_cell = f"{med['lua']:.3f}", f"{r_lua:.2f}"
+        base_cells = ""
+        if args.baseline:
+            if "baseline" in med:
+                r_base = med["toy"] / med["baseline"]
+                base_ratios.append(r_base)
+                base_cells = f" {med['baseline']:.3f} | {r_base:.3f} |"
+            else:
+                base_cells = " - | - |"
         rows.append(f"| {n} | {med['toy']:.3f} | {med['python3']:.3f} | {lua_cell} | "
-                    f"{r_py:.2f} | {r_lua_cell} |")
+                    f"{r_py:.2f} | {r_lua_cell} |{base_cells}")
 
     # Start-up: median of 20 runs of `-c pass`, and peak RSS.
     startup = {}
@@ -147,12 +171,33 @@ def main():
         startup[impl] = (statistics.median(ts) * 1000, peak_rss_kib(cmd + ["-c", "pass"]) / 1024)
 
     lines = []
-    lines.append("| program | toy s | python3 s | lua5.4 s | toy/python3 | toy/lua |")
-    lines.append("|---|---|---|---|---|---|")
+    base_head = " baseline s | toy/baseline |" if args.baseline else ""
+    lines.append(f"| program | toy s | python3 s | lua5.4 s | toy/python3 | toy/lua |{base_head}")
+    lines.append("|---|---|---|---|---|---|" + ("---|---|" if args.baseline else ""))
     lines += rows
-    lines.append(f"| **geometric mean** | | | | **{geomean(py_ratios):.2f}** | "
-                 f"**{geomean(lua_ratios):.2f}** |" if lua_ratios else
-                 f"| **geometric mean** | | | | **{geomean(py_ratios):.2f}** | - |")
+    lua_mean = f"**{geomean(lua_ratios):.2f}**" if lua_ratios else "-"
+    base_mean = f" | **{geomean(base_ratios):.3f}** |" if base_ratios else (" | - |" if args.baseline else "")
+    lines.append(f"| **geometric mean** | | | | **{geomean(py_ratios):.2f}** | {lua_mean} |{base_mean}")
+    # Speedups of each `<stem>_<variant>` over `<stem>_sequential`, per implementation.
+    groups = []
+    for n in names:
+        if not n.endswith("_sequential"):
+            continue
+        stem = n[: -len("_sequential")]
+        for v in names:
+            if v != n and v.startswith(stem + "_") and v not in failed and n not in failed:
+                groups.append((n, v))
+    if groups:
+        shown = [i for i, _ in impls if i != "lua"]
+        lines.append("")
+        lines.append("| variant | vs | " + " | ".join(f"{i} speedup" for i in shown) + " |")
+        lines.append("|---|---|" + "---|" * len(shown))
+        for seq, v in groups:
+            cells = []
+            for i in shown:
+                a, b = medians[seq].get(i), medians[v].get(i)
+                cells.append(f"{a / b:.2f}" if a and b else "-")
+            lines.append(f"| {v} | {seq} | " + " | ".join(cells) + " |")
     lines.append("")
     lines.append("| start-up (`-c pass`) | median ms | peak RSS MiB |")
     lines.append("|---|---|---|")
@@ -171,6 +216,7 @@ def main():
             f"- toy: {version_of([toy, '--version'])}",
             f"- python3: {version_of([args.python, '--version'])}",
             f"- lua: {version_of([args.lua, '-v']) if have_lua else 'not installed'}",
+            *([f"- baseline: {os.path.abspath(args.baseline)}"] if args.baseline else []),
             f"- repetitions: {args.reps} (medians), interleaved",
             "",
         ]

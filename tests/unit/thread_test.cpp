@@ -18,6 +18,7 @@
 #include "runtime/gil.h"
 #include "runtime/interpreter.h"
 #include "runtime/signals.h"
+#include "runtime/thread_state.h"
 #include "toy/toy.h"
 
 namespace toy {
@@ -170,6 +171,53 @@ sys.exit(result if lock.locked() else 5)
         EXPECT_TRUE(destroy_interpreter(interp));
     });
     sigaction(SIGUSR1, &old, nullptr);
+}
+
+TEST(Thread, SigintWhileMainThreadWaitsForTheGil) {
+    // The main thread loops on time.sleep(0), so it is always either running or waiting to
+    // take the GIL back. The helper takes the GIL (as a native thread would) while the main
+    // thread is inside a sleep, raises SIGINT while it holds it (the main thread cannot run:
+    // it waits for the GIL), keeps it 50 ms, and lets go. The main thread must raise
+    // KeyboardInterrupt once it has the GIL again; if the signal were lost while it waited,
+    // the loop would run to its end and the script would exit 4.
+    with_watchdog("SigintWhileMainThreadWaitsForTheGil", 120s, [] {
+        Interpreter* interp = create_interpreter(options(/*signals=*/true));
+        ASSERT_NE(interp, nullptr);
+        Gil* gil = interp->gil;
+        ASSERT_NE(gil, nullptr);
+        std::atomic<bool> finished{false};
+        std::atomic<bool> signalled{false};
+        std::thread helper([&] {
+            ThreadState native_ts;
+            std::this_thread::sleep_for(20ms);  // let the script start (not needed for correctness)
+            while (!finished.load()) {
+                gil->acquire(&native_ts);
+                if (finished.load()) {
+                    gil->release(&native_ts, GilReleaseReason::kExit);
+                    break;
+                }
+                if (!signalled.exchange(true)) simulate_sigint();
+                std::this_thread::sleep_for(50ms);
+                gil->release(&native_ts, GilReleaseReason::kNative);
+                std::this_thread::sleep_for(1ms);
+            }
+        });
+        int rc = run(interp, R"(
+import time, sys
+try:
+    for i in range(5_000_000):
+        time.sleep(0)
+    result = 4
+except KeyboardInterrupt:
+    result = 0
+sys.exit(result)
+)");
+        finished.store(true);
+        helper.join();
+        EXPECT_TRUE(signalled.load());
+        EXPECT_EQ(rc, 0);
+        EXPECT_TRUE(destroy_interpreter(interp));
+    });
 }
 
 TEST(Thread, DaemonThreadsAtDestructionDoNotCrashOrHang) {
