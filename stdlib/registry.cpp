@@ -28,6 +28,7 @@ void init_time_types();
 const NativeModuleDef kNativeModules[] = {
     {"math", create_math_module},
     {"numeric", create_numeric_module},
+    {"_subprocess", create_subprocess_module},
     {"_thread", create_thread_module},
     {"os", create_os_module},
     {"time", create_time_module},
