@@ -29,6 +29,7 @@ const NativeModuleDef kNativeModules[] = {
     {"math", create_math_module},
     {"numeric", create_numeric_module},
     {"_subprocess", create_subprocess_module},
+    {"_multiprocessing", create_multiprocessing_module},
     {"_thread", create_thread_module},
     {"os", create_os_module},
     {"time", create_time_module},
