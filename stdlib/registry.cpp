@@ -30,6 +30,8 @@ const NativeModuleDef kNativeModules[] = {
     {"numeric", create_numeric_module},
     {"_subprocess", create_subprocess_module},
     {"_multiprocessing", create_multiprocessing_module},
+    {"_pickle", create_pickle_module},
+    {"mmap", create_mmap_module},
     {"_thread", create_thread_module},
     {"os", create_os_module},
     {"time", create_time_module},

@@ -67,6 +67,8 @@ RefT<Module> create_thread_module();  // thread.cpp (issue 3: _thread)
 RefT<Module> create_os_module();  // os.cpp (first part; issue 4 completes it)
 RefT<Module> create_subprocess_module();  // subprocess.cpp (issue 4: _subprocess)
 RefT<Module> create_multiprocessing_module();  // multiprocessing.cpp (issue 4: _multiprocessing)
+RefT<Module> create_pickle_module();  // pickle.cpp (issue 4: _pickle; pickle is stdlib/lib/pickle.toy)
+RefT<Module> create_mmap_module();  // mmap.cpp (issue 4: mmap)
 
 // Embedded Toy sources (stdlib/lib/**.toy) of the module or package `name` (dotted);
 // *is_package tells which. An empty view when there is no such module.
