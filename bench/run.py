@@ -17,7 +17,8 @@ implementation, e.g. cpu_threads_2 vs cpu_sequential shows the GIL.
 
 --baseline PATH runs a second toy binary as one more implementation and adds a toy/baseline
 column: built with -DTOY_NO_CHECKPOINT=ON it measures the cost of the per-instruction check
-point (`cmake -B build/nocheck -DCMAKE_BUILD_TYPE=Release -DTOY_NO_CHECKPOINT=ON`).
+point (`cmake -B build/nocheck -DCMAKE_BUILD_TYPE=Release -DTOY_NO_CHECKPOINT=ON`); the same
+binary with `--baseline-args=--gil-policy=tick` compares the two GIL policies.
 
 Runs are interleaved (rep 1 of every program under every implementation, then rep 2, ...)
 so that machine noise hits all of them alike. Each program's output under toy must equal
@@ -95,6 +96,8 @@ def main():
                                    if os.path.isdir(os.path.join(HERE, d))
                                    and any(f.endswith(".toy") for f in os.listdir(os.path.join(HERE, d)))))
     ap.add_argument("--baseline", default="", help="a second toy binary (adds toy/baseline)")
+    ap.add_argument("--baseline-args", default="",
+                    help="options for the baseline, e.g. --baseline-args=--gil-policy=tick")
     args = ap.parse_args()
     if args.quick:
         args.reps = 1
@@ -109,7 +112,7 @@ def main():
 
     impls = [("toy", [toy]), ("python3", [args.python])]
     if args.baseline:
-        impls.append(("baseline", [os.path.abspath(args.baseline)]))
+        impls.append(("baseline", [os.path.abspath(args.baseline)] + args.baseline_args.split()))
     if have_lua:
         impls.append(("lua", [args.lua]))
 
@@ -216,7 +219,7 @@ def main():
             f"- toy: {version_of([toy, '--version'])}",
             f"- python3: {version_of([args.python, '--version'])}",
             f"- lua: {version_of([args.lua, '-v']) if have_lua else 'not installed'}",
-            *([f"- baseline: {os.path.abspath(args.baseline)}"] if args.baseline else []),
+            *([f"- baseline: {os.path.abspath(args.baseline)} {args.baseline_args}"] if args.baseline else []),
             f"- repetitions: {args.reps} (medians), interleaved",
             "",
         ]
