@@ -10,9 +10,10 @@
 //      (F_DUPFD_CLOEXEC) so the dup2() onto 0/1/2 in the child cannot clobber it.
 //   2. All signals are blocked in the calling thread (the child must not run a Toy signal
 //      handler, e.g. one writing to a wakeup fd of the parent) and the process is forked with
-//      glibc's _Fork(): no pthread_atfork handlers run, because this child never runs Toy
-//      code (the brief's rule: a child that keeps running Toy code goes through os.fork()
-//      and runtime/fork.h; this one only execs or _exits).
+//      glibc's _Fork(): no atfork handlers run, because this child never runs Toy code
+//      (runtime/fork.h: a child that keeps running Toy code goes through
+//      fork_interpreter(); this one only execs or _exits). Under TSan: fork(), whose
+//      interceptor keeps the sanitizer's runtime consistent in the child.
 //   3. The child (child_exec) uses only async-signal-safe calls and touches no heap: resets
 //      every caught signal to SIG_DFL (and SIGPIPE/SIGXFSZ when restore_signals), unblocks
 //      all signals, setsid() if asked, moves the pipe ends onto 0/1/2 (dup2, or clearing
@@ -309,6 +310,23 @@ void close_range_async(int lo, int hi, int max_fd) {
 
 // --- fork_exec ------------------------------------------------------------------------------
 
+// _Fork(): no atfork handlers, nothing but the system call. Under ThreadSanitizer, fork()
+// instead: TSan's interceptor must see the fork to keep its runtime usable in the child
+// (the child's close()/dup2() go through TSan's interceptors).
+pid_t spawn_fork() {
+#if defined(__SANITIZE_THREAD__)
+    return ::fork();
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+    return ::fork();
+#else
+    return ::_Fork();
+#endif
+#else
+    return ::_Fork();
+#endif
+}
+
 std::vector<char*> c_array(std::vector<std::string>& v) {
     std::vector<char*> out;
     out.reserve(v.size() + 1);
@@ -415,7 +433,7 @@ Ref sp_fork_exec(Value, CallArgs a) {
                 sigset_t all, old;
                 sigfillset(&all);
                 ::pthread_sigmask(SIG_SETMASK, &all, &old);
-                pid = ::_Fork();
+                pid = spawn_fork();
                 if (pid == 0) child_exec(plan, ep[1]);
                 if (pid < 0) fork_err = errno;
                 ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
