@@ -46,6 +46,7 @@
 #include <semaphore.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -943,6 +944,22 @@ Ref mp_format_exception(Value, CallArgs a) {
     return Ref(new_str(format_exception(a.args[0])));
 }
 
+// socketpair() -> (fd1, fd2): a connected AF_UNIX stream pair (close-on-exec), for duplex
+// Pipe().
+Ref mp_socketpair(Value, CallArgs a) {
+    if (!detail::unpack_args("socketpair", a, 0, 0)) return nullptr;
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) return raise_errno(errno);
+    Ref a0 = make_int(fds[0]), a1 = make_int(fds[1]);
+    RefT<Tuple> t = a0 && a1 ? new_tuple_of({*a0, *a1}) : nullptr;
+    if (!t) {
+        ::close(fds[0]);
+        ::close(fds[1]);
+        return nullptr;
+    }
+    return Ref(std::move(t));
+}
+
 // sem_value_max() etc. are constants; flags as CPython's _multiprocessing.flags.
 const MethodDef kFunctions[] = {
     {"send", mp_send},
@@ -950,6 +967,7 @@ const MethodDef kFunctions[] = {
     {"poll", mp_poll},
     {"wait", mp_wait},
     {"format_exception", mp_format_exception},
+    {"socketpair", mp_socketpair},
     {nullptr, nullptr},
 };
 
