@@ -222,6 +222,7 @@ def main():
             *([f"- baseline: {os.path.abspath(args.baseline)} {args.baseline_args}"] if args.baseline else []),
             f"- repetitions: {args.reps} (medians), interleaved",
             "",
+            "",
         ]
         with open(args.write, "a") as f:
             f.write("\n".join(header) + report + "\n\n")

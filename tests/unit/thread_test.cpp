@@ -173,6 +173,78 @@ sys.exit(result if lock.locked() else 5)
     sigaction(SIGUSR1, &old, nullptr);
 }
 
+// Ctrl-C while the main thread is blocked in each kind of wait. The script sets `ready`
+// just before blocking; the helper waits until the GIL has been free for 200 ms without a
+// break (the main thread, and any thread it started, are then blocked: a thread start frees
+// it only for microseconds), raises SIGINT, and wakes the main thread's system call with
+// SIGUSR1 until the script ends. Exit 0: KeyboardInterrupt came out of the wait itself.
+struct BlockingWait {
+    const char* name;
+    const char* script;
+};
+
+class SigintInterruptsWait : public ::testing::TestWithParam<BlockingWait> {};
+
+TEST_P(SigintInterruptsWait, RaisesKeyboardInterruptInTheMainThread) {
+    struct sigaction sa = {}, old = {};
+    sa.sa_handler = ignore_wakeup;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;
+    ASSERT_EQ(sigaction(SIGUSR1, &sa, &old), 0);
+    std::string source = std::string(R"(
+import sys, threading, time, queue, _thread
+ready = False
+try:
+)") + GetParam().script + R"(
+    result = 4
+except KeyboardInterrupt:
+    result = 0 if ready else 3
+sys.exit(result)
+)";
+    with_watchdog(GetParam().name, 120s, [&] {
+        Interpreter* interp = create_interpreter(options(/*signals=*/true));
+        ASSERT_NE(interp, nullptr);
+        Gil* gil = interp->gil;
+        pthread_t main_thread = pthread_self();
+        std::atomic<bool> finished{false};
+        std::thread helper([&] {
+            auto free_since = std::chrono::steady_clock::now();
+            for (;;) {
+                if (finished.load()) return;
+                auto now = std::chrono::steady_clock::now();
+                if (gil->locked()) free_since = now;
+                else if (now - free_since >= 200ms) break;
+                std::this_thread::sleep_for(1ms);
+            }
+            simulate_sigint();
+            while (!finished.load()) {
+                pthread_kill(main_thread, SIGUSR1);
+                std::this_thread::sleep_for(5ms);
+            }
+        });
+        int rc = run(interp, source.c_str());
+        finished.store(true);
+        helper.join();
+        EXPECT_EQ(rc, 0) << "4: the wait was never interrupted, 3: interrupted too early";
+        EXPECT_TRUE(destroy_interpreter(interp));
+    });
+    sigaction(SIGUSR1, &old, nullptr);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Thread, SigintInterruptsWait,
+    ::testing::Values(
+        BlockingWait{"sleep", "    ready = True\n    time.sleep(60)"},
+        BlockingWait{"join", "    t = threading.Thread(target=time.sleep, args=(60,), daemon=True)\n"
+                             "    t.start()\n    ready = True\n    t.join()"},
+        BlockingWait{"lock", "    l = _thread.allocate_lock()\n    l.acquire()\n    ready = True\n"
+                             "    l.acquire()"},
+        BlockingWait{"event", "    e = threading.Event()\n    ready = True\n    e.wait()"},
+        BlockingWait{"condition", "    c = threading.Condition()\n    c.acquire()\n"
+                                  "    ready = True\n    c.wait()"},
+        BlockingWait{"queue", "    q = queue.Queue()\n    ready = True\n    q.get()"}),
+    [](const ::testing::TestParamInfo<BlockingWait>& info) { return std::string(info.param.name); });
+
 TEST(Thread, SigintWhileMainThreadWaitsForTheGil) {
     // The main thread loops on time.sleep(0), so it is always either running or waiting to
     // take the GIL back. The helper takes the GIL (as a native thread would) while the main
