@@ -141,15 +141,34 @@ public:
     }
     // Adds v (not present) with the next index; takes a reference. Returns its index.
     int64_t put(Value v) {
-        if (static_cast<size_t>(used_ + 1) * 2 > table_.size()) grow();
+        if (static_cast<size_t>(count_ + 1) * 2 > table_.size()) grow();
         uint64_t k = v.bits();
         size_t i = slot(k);
         while (table_[i].key != 0) i = (i + 1) & mask_;
         incref(v);
         table_[i] = {k, used_};
+        ++count_;
         return used_++;
     }
+    // Adds v with a given index (a memo carried over from an earlier dump).
+    void put_at(Value v, int64_t index) {
+        if (get(v) >= 0) return;
+        if (static_cast<size_t>(count_ + 1) * 2 > table_.size()) grow();
+        uint64_t k = v.bits();
+        size_t i = slot(k);
+        while (table_[i].key != 0) i = (i + 1) & mask_;
+        incref(v);
+        table_[i] = {k, index};
+        ++count_;
+        if (index >= used_) used_ = index + 1;
+    }
     int64_t size() const { return used_; }
+    // Calls fn(value, index) for every entry whose index is >= from.
+    template <class F> bool for_each_from(int64_t from, F&& fn) const {
+        for (const Entry& e : table_)
+            if (e.key && e.index >= from && !fn(Value::from_bits(e.key), e.index)) return false;
+        return true;
+    }
 
 private:
     struct Entry {
@@ -158,6 +177,7 @@ private:
     };
     size_t slot(uint64_t k) const { return static_cast<size_t>((k * 0x9E3779B97F4A7C15ull) >> 20) & mask_; }
     void grow() {
+        if (static_cast<size_t>(count_ + 1) * 2 <= table_.size()) return;
         std::vector<Entry> old = std::move(table_);
         size_t n = old.empty() ? 64 : old.size() * 2;
         table_.assign(n, Entry{0, 0});
@@ -171,7 +191,8 @@ private:
     }
     std::vector<Entry> table_;
     size_t mask_ = 0;
-    int64_t used_ = 0;
+    int64_t used_ = 0;   // the next index
+    int64_t count_ = 0;  // entries in the table
 };
 
 // ================================================================================================
@@ -202,6 +223,23 @@ public:
         return true;
     }
     std::string_view output() const { return {buf_, len_}; }
+
+    // A memo carried across dumps (pickle.Pickler): a dict index -> object.
+    bool import_memo(Dict* d) {
+        int64_t pos = 0;
+        Value k, v;
+        while (dict_next(d, &pos, &k, &v)) {
+            if (!k.is_small_int()) continue;
+            memo_.put_at(v, k.as_small_int());
+        }
+        memo_start_ = memo_.size();
+        return true;
+    }
+    bool export_memo(Dict* d) {
+        return memo_.for_each_from(memo_start_, [d](Value v, int64_t idx) {
+            return dict_set(d, Value::small_int(idx), v);
+        });
+    }
 
 private:
     // ---- output ---------------------------------------------------------------------------
@@ -360,11 +398,15 @@ private:
                 }
             }
             RefT<Str> ts = new_str(text);
-            RefT<Str> enc = new_str("latin1");
-            if (!ts || !enc) return false;
+            if (!ts) return false;
+            // One 'latin1' object per pickle, as CPython's constant: memoized once.
+            if (!latin1_) {
+                latin1_ = new_str("latin1");
+                if (!latin1_) return false;
+            }
             Ref codecs_encode = lookup_global("_codecs", "encode");
             if (!codecs_encode) return false;
-            RefT<Tuple> args = new_tuple_of({ts.value(), enc.value()});
+            RefT<Tuple> args = new_tuple_of({ts.value(), latin1_.value()});
             if (!args) return false;
             return save_reduce_parts(*codecs_encode, args.get(), v);
         }
@@ -776,7 +818,7 @@ private:
             if (!args) return false;
             Ref ga = lookup_global("builtins", "getattr");
             if (!ga) return false;
-            return save_reduce_parts(*ga, args.get(), Value::null());
+            return save_reduce_parts(*ga, args.get(), obj);
         } else {
             std::string mod(str_view(*module_name)), nm(qn);
             if (fix_imports_) map_python2(&mod, &nm);
@@ -1231,6 +1273,8 @@ private:
     size_t len_ = 0, cap_ = 0;
     int64_t frame_start_ = -1;
     MemoTable memo_;
+    int64_t memo_start_ = 0;
+    RefT<Str> latin1_;
 };
 
 // ================================================================================================
@@ -1263,6 +1307,24 @@ public:
     }
 
     Ref load();
+
+    // A memo carried across loads (pickle.Unpickler): a dict index -> object.
+    void import_memo(Dict* d) {
+        int64_t pos = 0;
+        Value k, v;
+        while (dict_next(d, &pos, &k, &v))
+            if (k.is_small_int() && k.as_small_int() >= 0) memo_put(static_cast<uint64_t>(k.as_small_int()), v);
+    }
+    bool export_memo(Dict* d) {
+        for (size_t i = 0; i < memo_.size(); ++i)
+            if (!memo_[i].is_null() && !dict_set(d, Value::small_int(static_cast<int64_t>(i)), memo_[i]))
+                return false;
+        for (auto& kv : sparse_memo_) {
+            Ref key = make_int(static_cast<int64_t>(kv.first));
+            if (!key || !dict_set(d, *key, kv.second)) return false;
+        }
+        return true;
+    }
 
 private:
     // ---- input ----------------------------------------------------------------------------
@@ -2297,7 +2359,7 @@ bool parse_protocol(Value v, int* out) {
 }
 
 Ref run_dump(Value obj, int proto, bool fix_imports, Value persistent_id, Value reducer_override,
-             Value dispatch_table) {
+             Value dispatch_table, Dict* memo = nullptr) {
     if (proto < 2) {
         // Protocols 0 and 1 (text and old binary) are not written by Toy.
         return raisef(&exc::ValueError, "pickle protocol {} is not supported by Toy (use 2 to 5)", proto);
@@ -2306,7 +2368,9 @@ Ref run_dump(Value obj, int proto, bool fix_imports, Value persistent_id, Value 
     p.persistent_id = persistent_id;
     p.reducer_override = reducer_override;
     p.dispatch_table = dispatch_table;
+    if (memo && !p.import_memo(memo)) return nullptr;
     if (!p.dump(obj)) return nullptr;
+    if (memo && !p.export_memo(memo)) return nullptr;
     return Ref(new_bytes(p.output()));
 }
 
@@ -2416,22 +2480,25 @@ Ref pickle_load(Value, CallArgs a) {
     return u.load();
 }
 
-// _dump_with(obj, protocol, fix_imports, persistent_id, reducer_override, dispatch_table):
-// the engine of pickle.Pickler.dump (hooks may be None).
+// _dump_with(obj, protocol, fix_imports, persistent_id, reducer_override, dispatch_table, memo):
+// the engine of pickle.Pickler.dump (hooks may be None; memo a dict index -> object kept
+// across the dumps of one Pickler, or None).
 Ref pickle_dump_with(Value, CallArgs a) {
-    if (!detail::unpack_args("_dump_with", a, 6, 6)) return nullptr;
+    if (!detail::unpack_args("_dump_with", a, 7, 7)) return nullptr;
+    Dict* memo = is_exact_dict(a.args[6]) ? a.args[6].as<Dict>() : nullptr;
     int proto;
     if (!parse_protocol(a.args[1], &proto)) return nullptr;
     int fix = truthy(a.args[2]);
     if (fix < 0) return nullptr;
     auto opt = [](Value v) { return v.is_none() ? Value::null() : v; };
-    return run_dump(a.args[0], proto, fix, opt(a.args[3]), opt(a.args[4]), opt(a.args[5]));
+    return run_dump(a.args[0], proto, fix, opt(a.args[3]), opt(a.args[4]), opt(a.args[5]), memo);
 }
 
-// _load_with(file, persistent_load, find_class, fix_imports, encoding, errors, buffers):
-// the engine of pickle.Unpickler.load (hooks may be None).
+// _load_with(file, persistent_load, find_class, fix_imports, encoding, errors, buffers, memo):
+// the engine of pickle.Unpickler.load (hooks may be None; memo a dict index -> object kept
+// across the loads of one Unpickler, or None).
 Ref pickle_load_with(Value, CallArgs a) {
-    if (!detail::unpack_args("_load_with", a, 7, 7)) return nullptr;
+    if (!detail::unpack_args("_load_with", a, 8, 8)) return nullptr;
     Ref read = getattr(a.args[0], TOY_NAME(read));
     if (!read) return nullptr;
     Ref readline = getattr(a.args[0], TOY_NAME(readline));
@@ -2446,7 +2513,11 @@ Ref pickle_load_with(Value, CallArgs a) {
         if (!it) return nullptr;
         u.buffers = *it;
     }
-    return u.load();
+    Dict* memo = is_exact_dict(a.args[7]) ? a.args[7].as<Dict>() : nullptr;
+    if (memo) u.import_memo(memo);
+    Ref r = u.load();
+    if (r && memo && !u.export_memo(memo)) return nullptr;
+    return r;
 }
 
 // _find_class(module, name, fix_imports): Unpickler.find_class's default.
