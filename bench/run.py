@@ -43,6 +43,7 @@ QUICK_ARGS = {
     "binary_trees": "8", "dict_string": "20000", "method_calls": "20000",
     "cpu_sequential": "100000", "cpu_threads_2": "100000", "cpu_threads_4": "100000",
     "pingpong": "200", "thread_start": "20", "native_sequential": "5", "native_threads_2": "5",
+    "pickle_roundtrip": "100000",
 }
 
 
