@@ -188,8 +188,9 @@ Ref semlock_new(Type* type, CallArgs a) {
         return nullptr;
     if (kind != kRecursiveMutex && kind != kSemaphore)
         return raise(&exc::ValueError, "unrecognized kind");
-    if (value < 0 || value > SEM_VALUE_MAX) return raise(&exc::ValueError, "invalid value");
-    if (maxvalue < 1 || maxvalue > SEM_VALUE_MAX) return raise(&exc::ValueError, "invalid maxvalue");
+    // As sem_init(3) (CPython passes the values straight to it): EINVAL out of range.
+    if (value < 0 || value > SEM_VALUE_MAX) return raise_errno(EINVAL);
+    if (maxvalue < 0 || maxvalue > SEM_VALUE_MAX) return raise_errno(EINVAL);
     size_t mapped;
     void* mem = shm_alloc(sizeof(sem_t), &mapped);
     if (!mem) return nullptr;
@@ -488,12 +489,16 @@ bool element_set(const CType* ct, char* p, Value v) {
         (void)raise(&exc::TypeError, "one character bytes, bytearray or integer expected");
         return false;
     }
-    if (!is_int(v)) {
-        (void)raisef(&exc::TypeError, "int expected instead of {}", type_name(v));
+    int64_t n;
+    if (is_int(v)) {
+        if (!int_value(v, &n)) return false;
+    } else if (is_float(v) || !v.is_object() || !type_of(v)->index) {
+        (void)raisef(&exc::TypeError, "'{}' object cannot be interpreted as an integer",
+                     type_name(v));
+        return false;
+    } else if (!index_value(v, &n)) {
         return false;
     }
-    int64_t n;
-    if (!int_value(v, &n)) return false;
     // ctypes truncates silently to the C type.
     switch (ct->size) {
         case 1: *reinterpret_cast<uint8_t*>(p) = static_cast<uint8_t>(n); break;
