@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <fstream>
 #include <mutex>
+#include <new>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -15,6 +16,7 @@
 #include "runtime/abstract.h"
 #include "runtime/dict.h"
 #include "runtime/errors.h"
+#include "runtime/fork.h"
 #include "runtime/interpreter.h"
 #include "runtime/list.h"
 #include "runtime/module.h"
@@ -98,6 +100,14 @@ const GetSetDef kTracebackGetSets[] = {
 
 std::mutex g_lines_mu;
 std::unordered_map<std::string, std::vector<std::string>>* g_lines = nullptr;
+
+// (fork) g_lines_mu is held across fork() and re-created in the child (runtime/fork.h), so a
+// thread that was reading a source file at fork cannot leave it locked there.
+[[maybe_unused]] const bool g_lines_fork_handler = [] {
+    register_runtime_fork_handler({[] { g_lines_mu.lock(); }, [] { g_lines_mu.unlock(); },
+                                   [] { new (&g_lines_mu) std::mutex(); }});
+    return true;
+}();
 
 // The source line (without newline), or false when the file cannot be read.
 bool source_line(std::string_view filename, int lineno, std::string* out) {

@@ -5,10 +5,16 @@
 //
 // The table maps a view of the string's own bytes to the string; interned strings are never
 // freed, so the views stay valid for the life of the process.
+//
+// FORK (runtime/fork.h): the table mutex is taken right before fork() and released after it
+// in the parent; in the child it is re-created, so a thread of another interpreter that held
+// it at fork cannot leave it locked (and the map is consistent: nobody was inside).
 #include <mutex>
+#include <new>
 #include <string_view>
 #include <unordered_map>
 
+#include "runtime/fork.h"
 #include "runtime/str.h"
 
 namespace toy {
@@ -24,6 +30,12 @@ InternTable& table() {
     static InternTable* t = new InternTable();  // never destroyed: outlives every interpreter
     return *t;
 }
+
+[[maybe_unused]] const bool g_fork_handler_registered = [] {
+    register_runtime_fork_handler({[] { table().mu.lock(); }, [] { table().mu.unlock(); },
+                                   [] { new (&table().mu) std::mutex(); }});
+    return true;
+}();
 
 }  // namespace
 

@@ -56,6 +56,14 @@ void delete_interpreter(Interpreter* interp) {
         }
         mods.clear();
     }
+    // (fork) The os.register_at_fork() lists.
+    for (Object** hooks : {&interp->fork_before, &interp->fork_after_parent,
+                           &interp->fork_after_child}) {
+        if (Object* o = *hooks) {
+            *hooks = nullptr;
+            decref(o);
+        }
+    }
     if (interp->sys) {
         if (interp->sys->dict) dict_clear(interp->sys->dict);
         decref(interp->sys);

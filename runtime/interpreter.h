@@ -3,6 +3,7 @@
 // interned strings). runtime_init() sets those up once per process.
 #pragma once
 
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,16 @@ struct Interpreter {
     Gil* gil = nullptr;
     // (integration, issue 3) Threads started by _thread and still running (GIL held to change).
     int thread_count = 0;
+    // (fork) Every ThreadState of this interpreter, linked through next_in_interp /
+    // prev_in_interp; `threads_mu` guards the list (new_thread_state/delete_thread_state take
+    // it; the fork path holds it across fork() and re-creates it in the child).
+    std::mutex threads_mu;
+    ThreadState* threads = nullptr;
+    // (fork) os.register_at_fork() callables: owned lists (null until the first
+    // registration), run by runtime/fork.cpp. Released by delete_interpreter().
+    Object* fork_before = nullptr;
+    Object* fork_after_parent = nullptr;
+    Object* fork_after_child = nullptr;
 };
 
 // Process-wide, idempotent, thread-safe: readies every builtin type and the intern table.

@@ -5,6 +5,8 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 
+#include <mutex>
+
 #include "runtime/errors.h"
 #include "runtime/interpreter.h"
 
@@ -66,11 +68,30 @@ ThreadState* new_thread_state(Interpreter* interp) {
     if (margin > (size_t{2} << 20)) margin = size_t{2} << 20;
     if (margin > size / 2) margin = size / 2;
     ts->c_stack_limit = low + margin;
+    if (interp) {
+        std::lock_guard<std::mutex> lock(interp->threads_mu);
+        ts->next_in_interp = interp->threads;
+        if (interp->threads) interp->threads->prev_in_interp = ts;
+        interp->threads = ts;
+    }
     return ts;
+}
+
+void unlink_thread_state(ThreadState* ts) {
+    Interpreter* interp = ts->interp;
+    if (!interp) return;
+    if (ts->prev_in_interp) ts->prev_in_interp->next_in_interp = ts->next_in_interp;
+    else if (interp->threads == ts) interp->threads = ts->next_in_interp;
+    if (ts->next_in_interp) ts->next_in_interp->prev_in_interp = ts->prev_in_interp;
+    ts->next_in_interp = ts->prev_in_interp = nullptr;
 }
 
 void delete_thread_state(ThreadState* ts) {
     if (!ts) return;
+    if (ts->interp) {
+        std::lock_guard<std::mutex> lock(ts->interp->threads_mu);
+        unlink_thread_state(ts);
+    }
     ThreadState* prev = current_thread();
     set_current_thread(ts);  // deallocating exceptions may need a current thread
     ts->exc.reset();

@@ -51,6 +51,12 @@ struct ThreadState {
     // the real end of this thread's stack): enter_recursive_call() raises RecursionError
     // below it whatever the recursion limit says.
     const char* c_stack_limit = nullptr;
+
+    // (fork) Links of the interpreter's list of thread states (Interpreter::threads, guarded
+    // by Interpreter::threads_mu): the fork path (runtime/fork.cpp) finds every other
+    // thread's state there and drops it in the child.
+    ThreadState* next_in_interp = nullptr;
+    ThreadState* prev_in_interp = nullptr;
 };
 
 inline constexpr size_t kValueStackSize = size_t{1} << 20;  // Values per thread
@@ -64,10 +70,15 @@ inline ThreadState* current_thread() { return detail::tls_current_thread; }
 void set_current_thread(ThreadState* ts);
 
 // Creates a thread state for `interp` (its value stack mapped, c_stack_limit computed for the
-// calling thread). Does not make it current. Null on failure (no exception: none can be set).
+// calling thread) and links it into interp->threads. Does not make it current. Null on
+// failure (no exception: none can be set).
 ThreadState* new_thread_state(Interpreter* interp);
-// Clears its exceptions and unmaps its stack. Must not be current on another thread.
+// Unlinks it from its interpreter's list, clears its exceptions and unmaps its stack. Must
+// not be current on another thread.
 void delete_thread_state(ThreadState* ts);
+// (fork) Removes `ts` from its interpreter's list; the caller holds interp->threads_mu (or
+// is the fork path in the child, where no other thread exists).
+void unlink_thread_state(ThreadState* ts);
 
 // Recursion guard for native re-entry (repr of nested containers, __eq__ chains, calls back
 // into the VM): raises RecursionError "maximum recursion depth exceeded<where>" (where is
