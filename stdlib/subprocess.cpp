@@ -272,7 +272,7 @@ void close_range_async(int lo, int hi, int max_fd) {
     }
     // An fd already in place only loses FD_CLOEXEC; dup2() gives a copy without it.
     auto place = [&](int fd, int target) {
-        if (fd < 0) return;
+        if (fd == -1) return;  // inherit (other negative fds fail in dup2: EBADF, as CPython)
         if (fd == target) {
             if (!set_cloexec_async(fd, false)) child_report(errpipe, errno, kStageNoExec);
         } else if (::dup2(fd, target) < 0) {
