@@ -49,6 +49,7 @@
 // other threads at their check points, which is why containers are re-read after each call.
 #include <cmath>
 #include <cstring>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
