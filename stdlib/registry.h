@@ -66,6 +66,7 @@ RefT<Module> create_numeric_module();  // numeric.cpp (issue 3: GIL-releasing fl
 RefT<Module> create_thread_module();  // thread.cpp (issue 3: _thread)
 RefT<Module> create_os_module();  // os.cpp (first part; issue 4 completes it)
 RefT<Module> create_subprocess_module();  // subprocess.cpp (issue 4: _subprocess)
+RefT<Module> create_signal_module();  // signal.cpp (issue 4: _signal; signal is lib/signal.toy)
 RefT<Module> create_multiprocessing_module();  // multiprocessing.cpp (issue 4: _multiprocessing)
 RefT<Module> create_pickle_module();  // pickle.cpp (issue 4: _pickle; pickle is stdlib/lib/pickle.toy)
 RefT<Module> create_mmap_module();  // mmap.cpp (issue 4: mmap)
