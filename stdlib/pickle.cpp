@@ -1151,6 +1151,17 @@ private:
             if (!ga) return false;
             return save_reduce_parts(*ga, args.get(), obj);
         }
+        if (!rv && t == &method_type) {
+            // A bound method: method.__reduce__ = (getattr, (self, func.__name__)).
+            Method* bm = obj.as<Method>();
+            Ref nm = getattr(bm->func, TOY_NAME(__name__));
+            if (!nm) return false;
+            RefT<Tuple> args = new_tuple_of({bm->self, *nm});
+            if (!args) return false;
+            Ref ga = lookup_global("builtins", "getattr");
+            if (!ga) return false;
+            return save_reduce_parts(*ga, args.get(), obj);
+        }
         if (!rv && obj.is_special()) {
             // Ellipsis and NotImplemented reduce to their names.
             RefT<Str> nm = new_str(obj.is_ellipsis() ? "Ellipsis" : "NotImplemented");
