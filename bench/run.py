@@ -45,6 +45,7 @@ QUICK_ARGS = {
     "pingpong": "200", "thread_start": "20", "native_sequential": "5", "native_threads_2": "5",
     "pickle_roundtrip": "100000",
     "pool_sequential": "2000000", "pool_map": "2000000",
+    "pipe_throughput": "8",
 }
 
 
