@@ -13,7 +13,7 @@ namespace toy {
 struct Tuple;
 struct Str;
 
-inline constexpr uint32_t kBytecodeVersion = 1;
+inline constexpr uint32_t kBytecodeVersion = 2;
 inline constexpr uint32_t kMaxOperand = (1u << 24) - 1;
 
 enum class Op : uint8_t {

@@ -498,18 +498,12 @@ void Compiler::visit_expr_inner(ast::Expr* e) {
             error(e->loc, "'await' outside function");
             return;
         }
-        if (u().scope_type == ScopeType::kComprehension) {
-            error(e->loc, "'await' in comprehensions is not supported yet");
-            return;
-        }
-        if (!u().async_function) {
+        if (!u().async_function && u().scope_type != ScopeType::kComprehension) {
             error(e->loc, "'await' outside async function");
             return;
         }
         visit_expr(static_cast<ast::Await*>(e)->value);
-        emit(Op::GET_YIELD_FROM_ITER);
-        load_none();
-        emit(Op::YIELD_FROM);
+        await_tos(0);
         return;
     }
     case K::Yield: {
@@ -522,6 +516,7 @@ void Compiler::visit_expr_inner(ast::Expr* e) {
             visit_expr(y->value);
         else
             load_none();
+        if (u().ste->coroutine) emit(Op::ASYNC_GEN_WRAP);  // an async generator's own value
         emit(Op::YIELD_VALUE);
         return;
     }
@@ -1170,13 +1165,15 @@ void Compiler::visit_comprehension(ast::Expr* e, const char* name,
         error(e->loc, "comprehension without a 'for'");
         return;
     }
-    for (auto* g : gens) {
-        if (g->is_async) {
-            error(e->loc, "asynchronous comprehensions are not supported yet");
-            return;
-        }
-    }
     if (!enter_scope(name, ScopeType::kComprehension, e, e->loc.line)) return;
+    // An `async for` or an await inside makes the comprehension a coroutine (a genexp: an
+    // async generator), which only an async function (or another comprehension) may await.
+    bool is_async = u().ste->coroutine;
+    if (is_async && kind != kGenExp) {
+        const Unit& outer = *units_[units_.size() - 2];
+        if (!outer.async_function && outer.scope_type != ScopeType::kComprehension)
+            error(e->loc, "asynchronous comprehension outside of an asynchronous function");
+    }
     u().loc = e->loc;
     u().argcount = 1;
     if (kind == kListComp) emit(Op::BUILD_LIST, 0);
@@ -1188,8 +1185,9 @@ void Compiler::visit_comprehension(ast::Expr* e, const char* name,
     if (!co) return;
     make_closure(std::move(co), 0);
     visit_expr(gens[0]->iter);
-    emit(Op::GET_ITER);
+    emit(gens[0]->is_async ? Op::GET_AITER : Op::GET_ITER);
     emit(Op::CALL, 0);
+    if (is_async && kind != kGenExp) await_tos(0);
 }
 
 void Compiler::comprehension_generator(const std::vector<ast::Comprehension*>& gens,
@@ -1203,11 +1201,21 @@ void Compiler::comprehension_generator(const std::vector<ast::Comprehension*>& g
         emit(Op::LOAD_FAST, 0);  // .0, the outermost iterator
     } else {
         visit_expr(gen->iter);
-        emit(Op::GET_ITER);
+        emit(gen->is_async ? Op::GET_AITER : Op::GET_ITER);
     }
     bind(start);
     ++depth;
-    emit_jump(Op::FOR_ITER, anchor);
+    if (gen->is_async) {
+        // As `async for`: await __anext__() in a handler that ends the loop on
+        // StopAsyncIteration (END_ASYNC_FOR at `anchor`).
+        int h = push_handler(anchor, 0, false);
+        emit(Op::GET_ANEXT);
+        load_none();
+        emit(Op::YIELD_FROM);
+        pop_handler(h);
+    } else {
+        emit_jump(Op::FOR_ITER, anchor);
+    }
     store_target(gen->target);
     for (auto* cond : gen->ifs) jump_if(cond, if_cleanup, false);
     if (index + 1 < gens.size()) {
@@ -1217,6 +1225,7 @@ void Compiler::comprehension_generator(const std::vector<ast::Comprehension*>& g
         switch (kind) {
         case kGenExp:
             visit_expr(elt);
+            if (u().ste->coroutine) emit(Op::ASYNC_GEN_WRAP);  // an async generator expression
             emit(Op::YIELD_VALUE);
             emit(Op::POP_TOP);
             break;
@@ -1238,6 +1247,7 @@ void Compiler::comprehension_generator(const std::vector<ast::Comprehension*>& g
     bind(if_cleanup);
     emit_jump(Op::JUMP, start);
     bind(anchor);
+    if (gen->is_async) emit(Op::END_ASYNC_FOR);
     leave_depth();
 }
 

@@ -50,8 +50,8 @@ struct Handler {
 enum class ScopeType { kModule, kClass, kFunction, kLambda, kComprehension };
 
 enum class FBlockKind {
-    kWhileLoop, kForLoop, kTryExcept, kFinallyTry, kFinallyEnd, kWith, kHandlerCleanup,
-    kPopValue, kExceptionHandler
+    kWhileLoop, kForLoop, kTryExcept, kFinallyTry, kFinallyEnd, kWith, kAsyncWith,
+    kHandlerCleanup, kPopValue, kExceptionHandler
 };
 
 // A constant computed at compile time (constant folding).
@@ -200,6 +200,10 @@ public:
     void visit_if(ast::If* s);
     void visit_while(ast::While* s);
     void visit_for(ast::For* s);
+    void visit_async_for(ast::For* s);
+    // GET_AWAITABLE where; LOAD_CONST None; YIELD_FROM: awaits TOS (where: 0 an await
+    // expression, 1 __aenter__'s result, 2 __aexit__'s).
+    void await_tos(int where);
     void visit_return(ast::Return* s);
     void visit_break(ast::Stmt* s);
     void visit_continue(ast::Stmt* s);
@@ -207,6 +211,7 @@ public:
     void visit_try_except(ast::Try* s);
     void visit_try_finally(ast::Try* s);
     void visit_with(ast::With* s, size_t pos);
+    void visit_async_with(ast::With* s, size_t pos);
     void visit_raise(ast::Raise* s);
     void visit_assert(ast::Assert* s);
     void visit_import(ast::Import* s);

@@ -128,7 +128,7 @@ void Compiler::visit_stmt_inner(ast::Stmt* s) {
         visit_for(static_cast<ast::For*>(s));
         return;
     case K::AsyncFor:
-        error(s->loc, "'async for' is not supported yet");
+        visit_async_for(static_cast<ast::For*>(s));
         return;
     case K::While:
         visit_while(static_cast<ast::While*>(s));
@@ -140,7 +140,7 @@ void Compiler::visit_stmt_inner(ast::Stmt* s) {
         visit_with(static_cast<ast::With*>(s), 0);
         return;
     case K::AsyncWith:
-        error(s->loc, "'async with' is not supported yet");
+        visit_async_with(static_cast<ast::With*>(s), 0);
         return;
     case K::Match:
         error(s->loc, "'match' statement is not supported yet");
@@ -484,6 +484,39 @@ void Compiler::visit_for(ast::For* s) {
     bind(end);
 }
 
+// async for (as CPython 3.11): the loop's head awaits aiter.__anext__() inside a handler that
+// ends the loop on StopAsyncIteration (END_ASYNC_FOR) and re-raises anything else.
+void Compiler::visit_async_for(ast::For* s) {
+    if (!u().async_function) {
+        error(s->loc, "'async for' outside async function");
+        return;
+    }
+    int start = new_label(), except = new_label(), end = new_label();
+    visit_expr(s->iter);
+    emit(Op::GET_AITER);
+    bind(start);
+    push_fblock(FBlock{FBlockKind::kForLoop, start, end});
+    int h = push_handler(except, 0, false);
+    emit(Op::GET_ANEXT);
+    load_none();
+    emit(Op::YIELD_FROM);
+    pop_handler(h);
+    store_target(s->target);
+    visit_body(s->body);
+    emit_jump(Op::JUMP, start);
+    pop_fblock();
+    bind(except);
+    emit(Op::END_ASYNC_FOR);
+    visit_body(s->orelse);
+    bind(end);
+}
+
+void Compiler::await_tos(int where) {
+    emit(Op::GET_AWAITABLE, static_cast<uint32_t>(where));
+    load_none();
+    emit(Op::YIELD_FROM);
+}
+
 void Compiler::call_exit_with_nones() {
     load_none();
     load_none();
@@ -522,6 +555,15 @@ void Compiler::unwind_fblock(const FBlock& fb, bool preserve_tos) {
         u().cur_handler = fb.outer_handler;
         if (preserve_tos) emit(Op::SWAP, 2);
         call_exit_with_nones();
+        emit(Op::POP_TOP);
+        return;
+    }
+    case FBlockKind::kAsyncWith: {
+        LocGuard g(u(), static_cast<const ast::Node*>(fb.datum)->loc);
+        u().cur_handler = fb.outer_handler;
+        if (preserve_tos) emit(Op::SWAP, 2);
+        call_exit_with_nones();
+        await_tos(2);
         emit(Op::POP_TOP);
         return;
     }
@@ -795,6 +837,61 @@ void Compiler::visit_with(ast::With* s, size_t pos) {
     int hc = push_handler(cleanup, 0, true);
     emit(Op::PUSH_EXC_INFO);
     emit(Op::WITH_EXCEPT_START);
+    emit_jump(Op::POP_JUMP_IF_TRUE, ok);
+    emit(Op::RERAISE, 2);
+    pop_handler(hc);
+
+    bind(cleanup);
+    emit(Op::COPY, 3);
+    emit(Op::POP_EXCEPT);
+    emit(Op::RERAISE, 1);
+
+    bind(ok);
+    u().cur_handler = hc;
+    emit(Op::POP_TOP);  // the exception
+    pop_handler(hc);
+    emit(Op::POP_EXCEPT);
+    emit(Op::POP_TOP);  // lasti
+    emit(Op::POP_TOP);  // exit
+    bind(exit);
+    leave_depth();
+}
+
+// async with: as `with`, with __aenter__'s and __aexit__'s results awaited.
+void Compiler::visit_async_with(ast::With* s, size_t pos) {
+    if (failed_) return;
+    if (!u().async_function) {
+        error(s->loc, "'async with' outside async function");
+        return;
+    }
+    if (!enter_depth()) return;
+    ast::WithItem* item = s->items[pos];
+    int final = new_label(), exit = new_label(), cleanup = new_label(), ok = new_label();
+    visit_expr(item->context_expr);
+    emit(Op::BEFORE_ASYNC_WITH);
+    await_tos(1);
+    int h = push_handler(final, 1, true);
+    push_fblock(FBlock{FBlockKind::kAsyncWith, -1, -1, u().handlers[h].parent, s});
+    if (item->optional_vars)
+        store_target(item->optional_vars);
+    else
+        emit(Op::POP_TOP);
+    if (pos + 1 < s->items.size())
+        visit_async_with(s, pos + 1);
+    else
+        visit_body(s->body);
+    pop_fblock();
+    pop_handler(h);
+    call_exit_with_nones();
+    await_tos(2);
+    emit(Op::POP_TOP);
+    emit_jump_noline(Op::JUMP, exit);
+
+    bind(final);
+    int hc = push_handler(cleanup, 0, true);
+    emit(Op::PUSH_EXC_INFO);
+    emit(Op::WITH_EXCEPT_START);
+    await_tos(2);
     emit_jump(Op::POP_JUMP_IF_TRUE, ok);
     emit(Op::RERAISE, 2);
     pop_handler(hc);

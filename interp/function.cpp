@@ -377,6 +377,7 @@ void vm_init() {
     std::call_once(once, [] {
         init_function_types();
         init_generator_type();
+        init_coroutine_types();
         init_traceback_type();
     });
 }

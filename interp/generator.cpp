@@ -15,11 +15,25 @@ namespace toy {
 
 Type generator_type;
 
+namespace detail {
+
+const char* gen_kind(const Generator* g) {
+    if (g->type == &coroutine_type) return "coroutine";
+    if (g->type == &async_generator_type) return "async generator";
+    return "generator";
+}
+
+}  // namespace detail
+
 namespace {
+
+using namespace detail;
 
 Generator* as_gen(Value v) { return v.as<Generator>(); }
 
-bool is_generator(Value v) { return v.is_object() && v.as_object()->type == &generator_type; }
+// Generators and coroutines: objects gen_run drives directly (a `yield from`/await skips the
+// method calls).
+bool is_generator(Value v) { return is_generator_exact(v) || is_coroutine_exact(v); }
 
 bool gen_started(Generator* g) {
     Frame* f = g->frame;
@@ -33,12 +47,20 @@ void gen_finish(Generator* g) {
     frame_free(current_thread(), f);
 }
 
+}  // namespace
+
+namespace detail {
+
 // Sets StopIteration(value) (StopIteration() for None) as the current exception.
 void set_stop_iteration(Value v) {
     Ref e = v.is_none() || v.is_null() ? call(Value::object(&exc::StopIteration), {})
                                        : new_exception_with(&exc::StopIteration, v);
     if (e) (void)set_exception(std::move(e));
 }
+
+}  // namespace detail
+
+namespace {
 
 // The value of the current StopIteration (cleared), as a new reference.
 Ref take_stop_value() {
@@ -48,16 +70,26 @@ Ref take_stop_value() {
     return Ref::borrow(v);
 }
 
+}  // namespace
+
+namespace detail {
+
 // Runs the generator's frame. `throwing`: the current exception is raised in the frame.
 Ref gen_run(Generator* g, Value v, bool* done, bool throwing) {
     ThreadState* ts = current_thread();
     if (g->running) {
         *done = false;
-        return raise(&exc::ValueError, "generator already executing");
+        return raisef(&exc::ValueError, "{} already executing", gen_kind(g));
     }
     Frame* f = g->frame;
     if (!f) {
         *done = true;
+        if (g->type == &coroutine_type) {
+            // An exhausted coroutine (close() never gets here: it returns early).
+            *done = false;
+            if (throwing) clear_error();
+            return raise(&exc::RuntimeError, "cannot reuse already awaited coroutine");
+        }
         if (throwing) return nullptr;  // the exception propagates as it is
         return Ref::none();
     }
@@ -65,7 +97,8 @@ Ref gen_run(Generator* g, Value v, bool* done, bool throwing) {
         if (!gen_started(g)) {
             if (!v.is_none()) {
                 *done = false;
-                return raise(&exc::TypeError, "can't send non-None value to a just-started generator");
+                return raisef(&exc::TypeError, "can't send non-None value to a just-started {}",
+                              gen_kind(g));
             }
         } else {
             incref(v);
@@ -92,9 +125,12 @@ Ref gen_run(Generator* g, Value v, bool* done, bool throwing) {
     ts->handled_exc = std::move(outer);
     *done = true;
     gen_finish(g);
-    if (!r && error_matches(&exc::StopIteration)) {
+    bool async_stop = g->type == &async_generator_type && error_matches(&exc::StopAsyncIteration);
+    if (!r && (error_matches(&exc::StopIteration) || async_stop)) {
         Ref stop = fetch_error();
-        Ref e = new_exception(&exc::RuntimeError, "generator raised StopIteration");
+        Ref e = new_exception(&exc::RuntimeError,
+                              fmt::format("{} raised {}", gen_kind(g),
+                                          async_stop ? "StopAsyncIteration" : "StopIteration"));
         if (!e) return nullptr;
         BaseExceptionObject* be = e.as<BaseExceptionObject>();
         be->cause = stop.dup().release();
@@ -104,6 +140,10 @@ Ref gen_run(Generator* g, Value v, bool* done, bool throwing) {
     }
     return r;
 }
+
+}  // namespace detail
+
+namespace {
 
 // Closes an iterator a `yield from` delegates to (close() if it has one).
 bool close_delegate(Value it) {
@@ -118,7 +158,9 @@ bool close_delegate(Value it) {
     return static_cast<bool>(r);
 }
 
-Ref gen_throw_exc(Generator* g, Ref e, bool* done);
+}  // namespace
+
+namespace detail {
 
 // Throws the exception `e` into the suspended generator (delegating to a `yield from`).
 Ref gen_throw_exc(Generator* g, Ref e, bool* done) {
@@ -218,6 +260,50 @@ Ref normalize_throw_args(CallArgs a) {
     return e;
 }
 
+Ref gen_close_impl(Generator* g) {
+    if (!g->frame) return Ref::none();
+    if (!gen_started(g)) {
+        gen_finish(g);
+        return Ref::none();
+    }
+    Ref e = call(Value::object(&exc::GeneratorExit), {});
+    if (!e) return nullptr;
+    bool done = false;
+    Ref r = gen_throw_exc(g, std::move(e), &done);
+    if (r) {
+        if (!done) return raisef(&exc::RuntimeError, "{} ignored GeneratorExit", gen_kind(g));
+        return Ref::none();
+    }
+    if (error_matches(&exc::StopIteration) || error_matches(&exc::GeneratorExit)) {
+        clear_error();
+        return Ref::none();
+    }
+    return nullptr;
+}
+
+void gen_dealloc_common(Generator* g) {
+    if (g->frame && g->frame->yielded) {
+        // A suspended generator is closed first (its finally blocks run), as CPython's
+        // finalizer does. The object is resurrected for the duration.
+        g->refcnt = 1;
+        Ref saved = fetch_error();
+        Ref r = gen_close_impl(g);
+        if (!r) write_unraisable(Value::object(g));
+        if (saved) restore_error(std::move(saved));
+        if (--g->refcnt != 0) return;  // resurrected by the finally code
+    }
+    gen_finish(g);
+    decref(g->name);
+    decref(g->qualname);
+    if (g->code) decref(g->code);
+    decref(g->exc_state);
+    object_free(g, sizeof(Generator));
+}
+
+}  // namespace detail
+
+namespace {
+
 // ---- methods -------------------------------------------------------------------------------
 
 Ref gen_iternext(Value self) {
@@ -251,27 +337,6 @@ Ref gen_throw_method(Value self, CallArgs a) {
         return nullptr;
     }
     return r;
-}
-
-Ref gen_close_impl(Generator* g) {
-    if (!g->frame) return Ref::none();
-    if (!gen_started(g)) {
-        gen_finish(g);
-        return Ref::none();
-    }
-    Ref e = call(Value::object(&exc::GeneratorExit), {});
-    if (!e) return nullptr;
-    bool done = false;
-    Ref r = gen_throw_exc(g, std::move(e), &done);
-    if (r) {
-        if (!done) return raise(&exc::RuntimeError, "generator ignored GeneratorExit");
-        return Ref::none();
-    }
-    if (error_matches(&exc::StopIteration) || error_matches(&exc::GeneratorExit)) {
-        clear_error();
-        return Ref::none();
-    }
-    return nullptr;
 }
 
 Ref gen_close_method(Value self, CallArgs a) {
@@ -331,30 +396,16 @@ Ref gen_repr(Value self) {
                                    static_cast<const void*>(g))));
 }
 
-void gen_dealloc(Object* o) {
-    Generator* g = static_cast<Generator*>(o);
-    if (g->frame && g->frame->yielded) {
-        // A suspended generator is closed first (its finally blocks run), as CPython's
-        // finalizer does. The object is resurrected for the duration.
-        g->refcnt = 1;
-        Ref saved = fetch_error();
-        Ref r = gen_close_impl(g);
-        if (!r) write_unraisable(Value::object(g));
-        if (saved) restore_error(std::move(saved));
-        if (--g->refcnt != 0) return;  // resurrected by the finally code
-    }
-    gen_finish(g);
-    decref(g->name);
-    decref(g->qualname);
-    if (g->code) decref(g->code);
-    decref(g->exc_state);
-    object_free(g, sizeof(Generator));
-}
+void gen_dealloc(Object* o) { gen_dealloc_common(static_cast<Generator*>(o)); }
 
 }  // namespace
 
 Ref new_generator(Frame* f, Function* func) {
-    Generator* g = new_object<Generator>(&generator_type, 0);
+    uint32_t flags = f->code->flags;
+    Type* tp = (flags & kCoCoroutine)        ? &coroutine_type
+               : (flags & kCoAsyncGenerator) ? &async_generator_type
+                                             : &generator_type;
+    Generator* g = new_object<Generator>(tp, 0);
     if (!g) {
         frame_free(current_thread(), f);
         return nullptr;
@@ -371,6 +422,8 @@ Ref new_generator(Frame* f, Function* func) {
     g->code = f->code;
     g->exc_state = Value::null();
     g->running = false;
+    g->ag_closed = false;
+    g->ag_running_async = false;
     return Ref::steal(Value::object(g));
 }
 
@@ -404,6 +457,17 @@ namespace vm {
 Ref yield_from_send(Value it, Value v, bool* done) {
     if (is_generator(it)) {
         Ref r = gen_run(as_gen(it), v, done, false);
+        return r;
+    }
+    Value coro = coroutine_wrapper_target(it);
+    if (!coro.is_null()) return gen_run(as_gen(coro), v, done, false);
+    if (is_ag_awaitable(it)) {
+        Ref r = ag_awaitable_send(it, v);
+        if (!r && error_matches(&exc::StopIteration)) {
+            *done = true;
+            return take_stop_value();
+        }
+        *done = false;
         return r;
     }
     Ref r;

@@ -593,6 +593,7 @@ struct SymtableBuilder {
         visit_comp_target(outer->target);
         for (auto* c : outer->ifs) visit_expr(c);
         for (size_t i = 1; i < gens.size(); ++i) {
+            if (gens[i]->is_async) cur->coroutine = true;
             visit_comp_target(gens[i]->target);
             ++comp_iter_expr;
             visit_expr(gens[i]->iter);

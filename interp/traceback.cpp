@@ -608,4 +608,8 @@ void init_traceback_type() {
     type_ready(&traceback_type, &object_type);
 }
 
+bool read_source_line(std::string_view filename, int lineno, std::string* out) {
+    return source_line(filename, lineno, out);
+}
+
 }  // namespace toy

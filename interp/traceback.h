@@ -46,6 +46,10 @@ void print_exception(Value exc);
 // The same text, as a string (used by print_exception and tests).
 std::string format_exception(Value exc);
 
+// Line `lineno` of a source file (without its newline), read once and cached, as linecache;
+// false when the file cannot be read or has no such line.
+bool read_source_line(std::string_view filename, int lineno, std::string* out);
+
 void init_traceback_type();
 
 }  // namespace toy

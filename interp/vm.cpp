@@ -1254,6 +1254,9 @@ dispatch_nocheck:
         {
             Frame* caller = frame->previous;
             frame->sp = sp;
+            // The caller is current while the locals die (as in CPython): a __del__ or a
+            // "never awaited" warning they trigger is attributed to the caller's line.
+            ts->frame = caller;
             if (TOY_LIKELY(frame->func != nullptr && frame->locals == nullptr && !frame->on_heap)) {
                 pop_frame_fast(ts, frame);
             } else {
@@ -1307,6 +1310,54 @@ dispatch_nocheck:
         frame->yielded = true;
         frame->in_yield_from = true;
         goto exit_yield;
+    }
+
+    TARGET(GET_AWAITABLE) {
+        Value v = TOP();
+        Value it = (get_awaitable(v, static_cast<int>(arg))).release();
+        ERROR_IF(it.is_null());
+        TOP() = it;
+        decref(v);
+        DISPATCH();
+    }
+
+    TARGET(GET_AITER) {
+        Value v = TOP();
+        Value it = (get_aiter(v)).release();
+        ERROR_IF(it.is_null());
+        TOP() = it;
+        decref(v);
+        DISPATCH();
+    }
+
+    TARGET(GET_ANEXT) {
+        Value aw = (get_anext(TOP())).release();
+        ERROR_IF(aw.is_null());
+        PUSH(aw);
+        DISPATCH();
+    }
+
+    TARGET(END_ASYNC_FOR) {
+        Value e = TOP();
+        if (is_exception(e) && is_subtype(type_of(e), &exc::StopAsyncIteration)) {
+            sp -= 2;
+            decref(e);
+            decref(sp[0]);  // the async iterator
+            DISPATCH();
+        }
+        --sp;
+        restore_error(Ref::steal(e));
+        unwind_pc = static_cast<uint32_t>(frame->ip - code_base);
+        goto exception_unwind;
+    }
+
+    TARGET(ASYNC_GEN_WRAP) {
+        Value v = TOP();
+        Value w = (async_gen_wrap(v)).release();
+        ERROR_IF(w.is_null());
+        TOP() = w;
+        decref(v);
+        DISPATCH();
     }
 
     TARGET(LOAD_BUILD_CLASS) {
@@ -1380,6 +1431,16 @@ dispatch_nocheck:
         Value mgr = TOP();
         Value exit_fn, res;
         ERROR_IF(!before_with(mgr, &exit_fn, &res));
+        TOP() = exit_fn;
+        PUSH(res);
+        decref(mgr);
+        DISPATCH();
+    }
+
+    TARGET(BEFORE_ASYNC_WITH) {
+        Value mgr = TOP();
+        Value exit_fn, res;
+        ERROR_IF(!before_async_with(mgr, &exit_fn, &res));
         TOP() = exit_fn;
         PUSH(res);
         decref(mgr);

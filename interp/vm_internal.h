@@ -75,6 +75,9 @@ bool do_raise(ThreadState* ts, Value exc, Value cause);
 void chain_context(ThreadState* ts, Value exc);
 int check_exc_match(Value exc, Value type);  // 1 match, 0 no, -1 error
 bool before_with(Value mgr, Value* exit_out, Value* enter_res_out);
+// Looks a special method up on the type (never the instance) and binds it to obj. Null
+// without exception when missing.
+Ref lookup_special(Value obj, Str* name);
 Ref with_except_start(Value exit, Value exc);
 Ref import_name(Frame* f, Str* name, Value fromlist, Value level);
 Ref import_from(Value module, Str* name);
@@ -91,5 +94,15 @@ const ExceptionTableEntry* find_handler(CodeObject* code, uint32_t pc);
 // YIELD_FROM's step: sends v into the iterator `it`. Returns the value; *done tells whether
 // `it` finished (the value is then its return value) or yielded it.
 Ref yield_from_send(Value it, Value v, bool* done);
+
+// coroutine.cpp: the await protocol.
+Ref get_awaitable(Value v, int where);  // GET_AWAITABLE
+Ref get_aiter(Value v);                 // GET_AITER
+Ref get_anext(Value aiter);             // GET_ANEXT
+bool before_async_with(Value mgr, Value* exit_out, Value* enter_res_out);
+Ref async_gen_wrap(Value v);            // ASYNC_GEN_WRAP
+bool is_ag_awaitable(Value v);          // async_generator_asend / _athrow
+Ref ag_awaitable_send(Value aw, Value v);
+Value coroutine_wrapper_target(Value v);  // the coroutine behind coro.__await__(), or null
 
 }  // namespace toy::vm

@@ -56,8 +56,8 @@ Ref name_error(Str* name) {
 
 bool has_generic_getattr(Type* tp) { return tp->getattr == nullptr || tp->getattr == &generic_getattr; }
 
-// Looks a special method up on the type and binds it to obj. Null without exception when
-// missing.
+}  // namespace
+
 Ref lookup_special(Value obj, Str* name) {
     Type* tp = type_of(obj);
     Value d = type_lookup(tp, name);
@@ -67,8 +67,6 @@ Ref lookup_special(Value obj, Str* name) {
     if (dt->descr_get) return dt->descr_get(d, obj, tp);
     return Ref::borrow(d);
 }
-
-}  // namespace
 
 Ref load_name(Frame* f, Str* name) {
     if (!f->locals) return raisef(&exc::SystemError, "no locals when loading '{}'", name->view());
@@ -690,6 +688,8 @@ bool setup_annotations(Frame* f) {
 
 Ref get_yield_from_iter(Value v) {
     if (v.is_object() && v.as_object()->type == &generator_type) return Ref::borrow(v);
+    if (is_coroutine_exact(v))  // `yield from` is a SyntaxError in async def: never allowed here
+        return raise(&exc::TypeError, "cannot 'yield from' a coroutine object in a non-coroutine generator");
     return get_iter(v);
 }
 
