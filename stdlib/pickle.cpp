@@ -708,6 +708,14 @@ private:
     // The module name of a global (obj.__module__, else a search of sys.modules, else
     // __main__), as CPython's whichmodule().
     Ref whichmodule(Value obj, Str* qualname) {
+        // Native types of native modules are named "module.Name" ("_pickle.PicklingError",
+        // "mmap.mmap") while their __module__ says builtins: take the module from the name.
+        if (obj.is_object() && type_has(type_of(obj), kTypeSubclass) &&
+            !type_has(obj.as<Type>(), kHeapType)) {
+            std::string_view full = obj.as<Type>()->name;
+            size_t dot = full.rfind('.');
+            if (dot != std::string_view::npos) return Ref(new_str(full.substr(0, dot)));
+        }
         Ref m = getattr_or_null(obj, TOY_NAME(__module__));
         if (!m && error_occurred()) return nullptr;
         if (m && !(*m).is_none()) return m;
