@@ -1543,15 +1543,10 @@ private:
         return true;
     }
     bool load_str(const char* p, size_t n) {
-        Ref s = bytes_decode(std::string_view(p, n), "utf-8", "surrogatepass");
-        if (!s) {
-            // The runtime may not know surrogatepass; strict is the same for valid UTF-8.
-            if (error_matches(&exc::LookupError)) {
-                clear_error();
-                s = bytes_decode(std::string_view(p, n), "utf-8", "strict");
-            }
-            if (!s) return false;
-        }
+        // CPython decodes with surrogatepass; Toy strings hold no surrogates, so an encoded
+        // surrogate fails here with UnicodeDecodeError (strict).
+        Ref s = bytes_decode(std::string_view(p, n), "utf-8", "strict");
+        if (!s) return false;
         push(std::move(s));
         return true;
     }
