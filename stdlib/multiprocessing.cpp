@@ -51,6 +51,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <climits>
 #include <cmath>
@@ -66,6 +67,7 @@
 #include "runtime/bytes.h"
 #include "runtime/errors.h"
 #include "runtime/float.h"
+#include "runtime/fork.h"
 #include "runtime/gil.h"
 #include "runtime/int.h"
 #include "runtime/list.h"
@@ -105,6 +107,22 @@ void* shm_alloc(size_t n, size_t* mapped) {
 
 void shm_free(void* p, size_t mapped) {
     if (p) ::munmap(p, mapped);
+}
+
+// The pid of this process without a system call per lock operation: read once, and
+// refreshed in the child by a runtime fork handler (runtime/fork.h's single fork path; only
+// the forking thread runs there).
+std::atomic<pid_t> g_pid{0};
+
+void pid_after_fork_child() { g_pid.store(::getpid(), std::memory_order_relaxed); }
+
+pid_t current_pid() {
+    pid_t p = g_pid.load(std::memory_order_relaxed);
+    if (p == 0) {
+        p = ::getpid();
+        g_pid.store(p, std::memory_order_relaxed);
+    }
+    return p;
 }
 
 int64_t this_tid() { return static_cast<int64_t>(reinterpret_cast<uintptr_t>(pthread_self())); }
@@ -167,7 +185,7 @@ struct SemLockObject : Object {
 
 SemLockObject* semlock_self(Value self) {
     auto* s = self.as<SemLockObject>();
-    pid_t me = ::getpid();
+    pid_t me = current_pid();
     if (s->pid != me) {  // first use in a forked child: nothing is held by this process
         s->pid = me;
         s->count = 0;
@@ -211,7 +229,7 @@ Ref semlock_new(Type* type, CallArgs a) {
     s->maxvalue = static_cast<int>(maxvalue);
     s->count = 0;
     s->last_tid = 0;
-    s->pid = ::getpid();
+    s->pid = current_pid();
     Value name = args[3].is_null() ? Value::none() : args[3];
     incref(name);
     s->name = name;
@@ -361,7 +379,7 @@ Ref semlock_is_zero(Value self, CallArgs a) {
 Ref semlock_after_fork(Value self, CallArgs) {
     auto* s = self.as<SemLockObject>();
     s->count = 0;
-    s->pid = ::getpid();
+    s->pid = current_pid();
     return Ref::none();
 }
 
@@ -977,6 +995,7 @@ const MethodDef kFunctions[] = {
 };
 
 void init_types() {
+    register_runtime_fork_handler({nullptr, nullptr, pid_after_fork_child});
     semlock_type.name = "_multiprocessing.SemLock";
     semlock_type.basic_size = sizeof(SemLockObject);
     semlock_type.flags |= kBaseType;
