@@ -73,6 +73,9 @@ enum CodeFlags : uint32_t {
 };
 
 extern Type code_type;
+// requested by asyncio: code objects expose the read-only Python attributes co_name,
+// co_qualname, co_filename and co_firstlineno (asyncio's Task/coroutine reprs print
+// 'coro=<f() done, defined at x.py:3>' as CPython does; today dir(code) is empty).
 
 // Layout conventions the compiler guarantees (as CPython 3.11):
 //   - localsplus_names: [0, argcount) positional parameters (positional-only first), then
