@@ -32,6 +32,7 @@ const NativeModuleDef kNativeModules[] = {
     {"_multiprocessing", create_multiprocessing_module},
     {"_pickle", create_pickle_module},
     {"mmap", create_mmap_module},
+    {"_collections", create_collections_module},
     {"_thread", create_thread_module},
     {"os", create_os_module},
     {"_signal", create_signal_module},

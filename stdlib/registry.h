@@ -70,6 +70,7 @@ RefT<Module> create_signal_module();  // signal.cpp (issue 4: _signal; signal is
 RefT<Module> create_multiprocessing_module();  // multiprocessing.cpp (issue 4: _multiprocessing)
 RefT<Module> create_pickle_module();  // pickle.cpp (issue 4: _pickle; pickle is stdlib/lib/pickle.toy)
 RefT<Module> create_mmap_module();  // mmap.cpp (issue 4: mmap)
+RefT<Module> create_collections_module();  // collections.cpp (issue 5, stdcore: _collections)
 
 // Embedded Toy sources (stdlib/lib/**.toy) of the module or package `name` (dotted);
 // *is_package tells which. An empty view when there is no such module.
