@@ -27,6 +27,15 @@
 //      subclass for the errno: filename = the executable for exec errors, cwd for the
 //      "noexec" stage (chdir and fd plumbing), as CPython's _execute_child words it.
 //
+// LOCKS. g_spawn_window (a shared_mutex) is held shared by a spawning thread from pipe2()
+// until the parent closed the error pipe's write end, and exclusively by fork_interpreter()
+// (os.fork(), multiprocessing) across its fork(), through a runtime fork handler registered
+// on first import (re-created, never unlocked, in that fork's child). So a Toy child never
+// inherits an open error-pipe write end, which would block the spawner's read until that
+// child exits. Neither side waits for the GIL while holding it: no deadlock. (Pipes for the
+// child's stdin/stdout made before fork_exec() can still be inherited by a concurrent
+// os.fork() child, exactly as in CPython.)
+//
 // WAITING (wait). waitpid() with the GIL released. Without a timeout: a blocking waitpid; a
 // signal (EINTR) re-takes the GIL, runs the pending handlers (KeyboardInterrupt in the main
 // thread) and waits again. With a timeout: a WNOHANG probe, then poll(2) on a pidfd
@@ -62,6 +71,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <new>
+#include <shared_mutex>
 #include <climits>
 #include <cmath>
 #include <cstring>
@@ -72,6 +83,7 @@
 #include "runtime/bytes.h"
 #include "runtime/errors.h"
 #include "runtime/float.h"
+#include "runtime/fork.h"
 #include "runtime/gil.h"
 #include "runtime/int.h"
 #include "runtime/list.h"
@@ -308,6 +320,19 @@ void close_range_async(int lo, int hi, int max_fd) {
     child_report(errpipe, saved, kStageExec);
 }
 
+// --- the spawn window vs forks of the interpreter ----------------------------------------------
+
+// Held shared by fork_exec() from the creation of the error pipe until the parent has closed
+// its write end; held exclusively by fork_interpreter() (os.fork(), multiprocessing) across
+// its fork() through a runtime fork handler. Without it, a Toy child forked in that window
+// would keep the write end open while it runs, and the spawning thread would wait for EOF
+// on the error pipe until that child exits. Neither side waits for the GIL while holding it.
+std::shared_mutex g_spawn_window;
+
+void spawn_window_prepare() { g_spawn_window.lock(); }
+void spawn_window_parent() { g_spawn_window.unlock(); }
+void spawn_window_child() { new (&g_spawn_window) std::shared_mutex(); }  // never unlocked
+
 // --- fork_exec ------------------------------------------------------------------------------
 
 // _Fork(): no atfork handlers, nothing but the system call. Under ThreadSanitizer, fork()
@@ -399,6 +424,7 @@ Ref sp_fork_exec(Value, CallArgs a) {
     bool reported = false;
     {
         GilRelease unlocked(GilReleaseReason::kBlocking);
+        std::shared_lock<std::shared_mutex> window(g_spawn_window);
         int ep[2];
         if (::pipe2(ep, O_CLOEXEC) != 0) {
             fork_err = errno;
@@ -438,6 +464,7 @@ Ref sp_fork_exec(Value, CallArgs a) {
                 if (pid < 0) fork_err = errno;
                 ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
                 ::close(ep[1]);
+                window.unlock();
                 if (pid > 0) {
                     // EOF: exec succeeded (CLOEXEC closed the pipe); 8 bytes: a report.
                     char* p = reinterpret_cast<char*>(report);
@@ -790,6 +817,14 @@ const MethodDef kFunctions[] = {
 }  // namespace
 
 RefT<Module> create_subprocess_module() {
+    // Registered on first import (GIL held, so no fork_interpreter() runs meanwhile), before
+    // this module can spawn anything.
+    static bool registered = false;
+    if (!registered) {
+        register_runtime_fork_handler(
+            {spawn_window_prepare, spawn_window_parent, spawn_window_child});
+        registered = true;
+    }
     RefT<Module> m = new_module("_subprocess");
     if (!m || !module_add_functions(m.get(), kFunctions)) return nullptr;
     Ref sigterm = make_int(SIGTERM), sigkill = make_int(SIGKILL), pipe_buf = make_int(PIPE_BUF);
