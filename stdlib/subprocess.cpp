@@ -64,6 +64,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -194,7 +195,7 @@ struct timespec ns_to_timespec(int64_t ns) {
 
 // --- the child (async-signal-safe only: no malloc, no locks, no Toy) --------------------------
 
-enum ChildStage : int32_t { kStageExec = 0, kStageNoExec = 1 };
+enum ChildStage : int32_t { kStageExec = 0, kStageNoExec = 1, kStagePreexec = 2 };
 
 struct ChildPlan {
     char* const* argv;
@@ -211,6 +212,12 @@ struct ChildPlan {
     int max_fd;             // close() loop bound when close_range is missing
     bool restore_signals;
     bool start_new_session;
+    int process_group;      // -1: leave alone
+    int umask_value;        // -1: leave alone
+    // preexec_fn (only for a child of fork_interpreter()): runs after the fd plumbing and
+    // chdir, before close_fds and exec, as CPython's child_exec. False: it raised.
+    bool (*preexec)(Value fn) = nullptr;
+    Value preexec_fn = Value::null();
 };
 
 extern "C" char** environ;
@@ -271,6 +278,9 @@ void close_range_async(int lo, int hi, int max_fd) {
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
 
     if (p.start_new_session && ::setsid() < 0) child_report(errpipe, errno, kStageNoExec);
+    if (p.process_group >= 0 && ::setpgid(0, p.process_group) < 0)
+        child_report(errpipe, errno, kStageNoExec);
+    if (p.umask_value >= 0) ::umask(static_cast<mode_t>(p.umask_value));
 
     int p2cread = p.p2cread, c2pwrite = p.c2pwrite, errwrite = p.errwrite;
     // Keep the pipe ends out of the way of the dup2()s below (CPython's child_exec).
@@ -296,6 +306,7 @@ void close_range_async(int lo, int hi, int max_fd) {
     place(errwrite, 2);
 
     if (p.cwd && ::chdir(p.cwd) != 0) child_report(errpipe, errno, kStageNoExec);
+    if (p.preexec && !p.preexec(p.preexec_fn)) child_report(errpipe, 0, kStagePreexec);
 
     for (size_t i = 0; i < p.n_pass_fds; ++i) (void)set_cloexec_async(p.pass_fds[i], false);
     if (p.close_fds) {
@@ -361,13 +372,18 @@ std::vector<char*> c_array(std::vector<std::string>& v) {
 }
 
 // fork_exec(args, executable_list, env, cwd, p2cread, c2pwrite, errwrite, close_fds,
-//           pass_fds, restore_signals, start_new_session, err_filename) -> pid
+//           pass_fds, restore_signals, start_new_session, err_filename, process_group,
+//           umask, preexec_fn, subprocess_error) -> pid
+// process_group/umask: -1 = leave alone. preexec_fn: None, or a callable run in the child
+// (then the child comes from fork_interpreter()); if it raises, `subprocess_error` is raised
+// in the parent with CPython's message.
 Ref sp_fork_exec(Value, CallArgs a) {
-    Value args[12] = {};
-    if (!parse_args("fork_exec", a, 12, 12,
+    Value args[16] = {};
+    if (!parse_args("fork_exec", a, 16, 16,
                     {"args", "executable_list", "env", "cwd", "p2cread", "c2pwrite",
                      "errwrite", "close_fds", "pass_fds", "restore_signals",
-                     "start_new_session", "err_filename"},
+                     "start_new_session", "err_filename", "process_group", "umask",
+                     "preexec_fn", "subprocess_error"},
                     args))
         return nullptr;
     std::vector<std::string> argv_s, exec_s, env_s;
@@ -408,6 +424,12 @@ Ref sp_fork_exec(Value, CallArgs a) {
     std::string err_filename;
     bool has_err_filename = !args[11].is_none();
     if (has_err_filename && !fs_string(args[11], "err_filename", &err_filename)) return nullptr;
+    int64_t process_group, umask_value;
+    if (!int_arg(args[12], &process_group) || !int_arg(args[13], &umask_value)) return nullptr;
+    if (process_group > INT_MAX) process_group = INT_MAX;
+    if (umask_value > 07777) umask_value &= 07777;
+    Value preexec = args[14];
+    Value subprocess_error = args[15];
 
     std::vector<char*> argv = c_array(argv_s);
     std::vector<char*> envp = c_array(env_s);
@@ -418,81 +440,122 @@ Ref sp_fork_exec(Value, CallArgs a) {
     if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
         max_fd = static_cast<int>(std::min<rlim_t>(rl.rlim_cur, INT_MAX));
 
+    // The error pipe: close-on-exec, its write end clear of 0/1/2 (the child overwrites them).
+    auto make_errpipe = [](int ep[2]) -> int {
+        if (::pipe2(ep, O_CLOEXEC) != 0) return errno;
+        if (ep[1] < 3) {
+            int moved = ::fcntl(ep[1], F_DUPFD_CLOEXEC, 3);
+            int err = errno;
+            ::close(ep[1]);
+            if (moved < 0) {
+                ::close(ep[0]);
+                return err;
+            }
+            ep[1] = moved;
+        }
+        return 0;
+    };
+    std::vector<int> keep = pass_fds;  // + the error pipe's write end, once known
+    auto make_plan = [&](int errpipe_w) {
+        keep.push_back(errpipe_w);
+        std::sort(keep.begin(), keep.end());
+        keep.erase(std::unique(keep.begin(), keep.end()), keep.end());
+        return ChildPlan{argv.data(),
+                         has_env ? envp.data() : nullptr,
+                         exec_paths.data(),
+                         exec_paths.size(),
+                         has_cwd ? cwd_s.c_str() : nullptr,
+                         static_cast<int>(p2cread),
+                         static_cast<int>(c2pwrite),
+                         static_cast<int>(errwrite),
+                         close_fds != 0,
+                         keep.data(),
+                         keep.size(),
+                         pass_fds.data(),
+                         pass_fds.size(),
+                         max_fd,
+                         restore_signals != 0,
+                         new_session != 0,
+                         static_cast<int>(process_group),
+                         static_cast<int>(umask_value)};
+    };
+    // Reads the child's report (EOF: exec succeeded) and reaps a child that failed.
+    // GIL released. Returns true if a report arrived.
+    auto read_report = [](int fd, pid_t child, int32_t report[2]) {
+        char* p = reinterpret_cast<char*>(report);
+        size_t got = 0;
+        while (got < 2 * sizeof(int32_t)) {
+            ssize_t r = ::read(fd, p + got, 2 * sizeof(int32_t) - got);
+            if (r < 0 && errno == EINTR) continue;
+            if (r <= 0) break;
+            got += static_cast<size_t>(r);
+        }
+        if (got == 0) return false;
+        if (got != 2 * sizeof(int32_t)) report[0] = EIO, report[1] = kStageNoExec;
+        int st;
+        while (::waitpid(child, &st, 0) < 0 && errno == EINTR) {
+        }
+        return true;
+    };
+
     pid_t pid = -1;
-    int fork_err = 0, child_err = 0;
+    int fork_err = 0;
     int32_t report[2] = {0, 0};
     bool reported = false;
-    {
+    if (preexec.is_none()) {
         GilRelease unlocked(GilReleaseReason::kBlocking);
         std::shared_lock<std::shared_mutex> window(g_spawn_window);
         int ep[2];
-        if (::pipe2(ep, O_CLOEXEC) != 0) {
-            fork_err = errno;
-        } else {
-            if (ep[1] < 3) {  // keep it clear of 0/1/2, which the child overwrites
-                int moved = ::fcntl(ep[1], F_DUPFD_CLOEXEC, 3);
-                if (moved < 0) fork_err = errno;
-                ::close(ep[1]);
-                ep[1] = moved;
-            }
-            if (fork_err == 0) {
-                std::vector<int> keep = pass_fds;
-                keep.push_back(ep[1]);
-                std::sort(keep.begin(), keep.end());
-                keep.erase(std::unique(keep.begin(), keep.end()), keep.end());
-                ChildPlan plan{argv.data(),
-                               has_env ? envp.data() : nullptr,
-                               exec_paths.data(),
-                               exec_paths.size(),
-                               has_cwd ? cwd_s.c_str() : nullptr,
-                               static_cast<int>(p2cread),
-                               static_cast<int>(c2pwrite),
-                               static_cast<int>(errwrite),
-                               close_fds != 0,
-                               keep.data(),
-                               keep.size(),
-                               pass_fds.data(),
-                               pass_fds.size(),
-                               max_fd,
-                               restore_signals != 0,
-                               new_session != 0};
-                sigset_t all, old;
-                sigfillset(&all);
-                ::pthread_sigmask(SIG_SETMASK, &all, &old);
-                pid = spawn_fork();
-                if (pid == 0) child_exec(plan, ep[1]);
-                if (pid < 0) fork_err = errno;
-                ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
-                ::close(ep[1]);
-                window.unlock();
-                if (pid > 0) {
-                    // EOF: exec succeeded (CLOEXEC closed the pipe); 8 bytes: a report.
-                    char* p = reinterpret_cast<char*>(report);
-                    size_t got = 0;
-                    while (got < sizeof report) {
-                        ssize_t r = ::read(ep[0], p + got, sizeof report - got);
-                        if (r < 0 && errno == EINTR) continue;
-                        if (r <= 0) break;
-                        got += static_cast<size_t>(r);
-                    }
-                    if (got > 0) {
-                        reported = true;
-                        child_err = got == sizeof report ? report[0] : EIO;
-                        int st;
-                        while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-                        }
-                    }
-                }
-            } else if (ep[1] >= 0) {
-                ::close(ep[1]);
-            }
+        fork_err = make_errpipe(ep);
+        if (fork_err == 0) {
+            ChildPlan plan = make_plan(ep[1]);
+            sigset_t all, old;
+            sigfillset(&all);
+            ::pthread_sigmask(SIG_SETMASK, &all, &old);
+            pid = spawn_fork();
+            if (pid == 0) child_exec(plan, ep[1]);
+            if (pid < 0) fork_err = errno;
+            ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+            ::close(ep[1]);
+            window.unlock();
+            if (pid > 0) reported = read_report(ep[0], pid, report);
+            ::close(ep[0]);
+        }
+    } else {
+        // preexec_fn runs Toy code in the child: the interpreter's own fork path
+        // (runtime/fork.h), with the GIL held; then the same async-signal-safe plumbing.
+        int ep[2];
+        fork_err = make_errpipe(ep);
+        if (fork_err) return raise_errno(fork_err);
+        ChildPlan plan = make_plan(ep[1]);
+        plan.preexec = [](Value fn) { return static_cast<bool>(call(fn, {})); };
+        plan.preexec_fn = preexec;
+        pid = fork_interpreter();
+        if (pid == 0) child_exec(plan, ep[1]);
+        ::close(ep[1]);
+        if (pid < 0) {
+            ::close(ep[0]);
+            return nullptr;  // OSError set by fork_interpreter()
+        }
+        {
+            GilRelease unlocked(GilReleaseReason::kBlocking);
+            reported = read_report(ep[0], pid, report);
             ::close(ep[0]);
         }
     }
     if (fork_err) return raise_errno(fork_err);
     if (reported) {
-        if (report[1] == kStageNoExec) return raise_errno(child_err, has_cwd ? cwd_s : "");
-        return raise_errno(child_err, has_err_filename ? err_filename : "");
+        if (report[1] == kStagePreexec) {
+            if (subprocess_error.is_none())
+                return raise(&exc::RuntimeError, "Exception occurred in preexec_fn.");
+            RefT<Str> msg = new_str("Exception occurred in preexec_fn.");
+            if (!msg) return nullptr;
+            Ref e = call(subprocess_error, {msg.value()});
+            if (!e) return nullptr;
+            return raise_value(e.get());
+        }
+        if (report[1] == kStageNoExec) return raise_errno(report[0], has_cwd ? cwd_s : "");
+        return raise_errno(report[0], has_err_filename ? err_filename : "");
     }
     return make_int(pid);
 }
@@ -757,11 +820,20 @@ Ref sp_communicate(Value, CallArgs a) {
 
 // --- small fd helpers (so subprocess does not depend on the order os grows in) ---------------
 
-// pipe() -> (read_fd, write_fd), both close-on-exec.
+// pipe(size=-1) -> (read_fd, write_fd), both close-on-exec; size > 0: F_SETPIPE_SZ on the
+// write end (Popen's pipesize).
 Ref sp_pipe(Value, CallArgs a) {
-    if (!detail::unpack_args("pipe", a, 0, 0)) return nullptr;
+    if (!detail::unpack_args("pipe", a, 0, 1)) return nullptr;
+    int64_t size = -1;
+    if (a.npos == 1 && !int_arg(a.args[0], &size)) return nullptr;
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) return raise_errno(errno);
+    if (size > 0 && ::fcntl(fds[1], F_SETPIPE_SZ, static_cast<int>(std::min<int64_t>(size, INT_MAX))) < 0) {
+        int err = errno;
+        ::close(fds[0]);
+        ::close(fds[1]);
+        return raise_errno(err);
+    }
     Ref r = make_int(fds[0]), w = make_int(fds[1]);
     RefT<Tuple> t = new_tuple_of({r.get(), w.get()});
     if (!t) {
