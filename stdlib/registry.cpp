@@ -37,6 +37,8 @@ const NativeModuleDef kNativeModules[] = {
     {"os", create_os_module},
     {"_signal", create_signal_module},
     {"time", create_time_module},
+    {"_socket", create_socket_module},
+    {"select", create_select_module},
     {nullptr, nullptr},
 };
 

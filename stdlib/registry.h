@@ -70,6 +70,8 @@ RefT<Module> create_signal_module();  // signal.cpp (issue 4: _signal; signal is
 RefT<Module> create_multiprocessing_module();  // multiprocessing.cpp (issue 4: _multiprocessing)
 RefT<Module> create_pickle_module();  // pickle.cpp (issue 4: _pickle; pickle is stdlib/lib/pickle.toy)
 RefT<Module> create_mmap_module();  // mmap.cpp (issue 4: mmap)
+RefT<Module> create_socket_module();  // socket.cpp (issue 5: _socket; socket is stdlib/lib/socket.toy)
+RefT<Module> create_select_module();  // select.cpp (issue 5: select)
 RefT<Module> create_collections_module();  // collections.cpp (issue 5, stdcore: _collections)
 
 // Embedded Toy sources (stdlib/lib/**.toy) of the module or package `name` (dotted);
