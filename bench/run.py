@@ -42,7 +42,7 @@ QUICK_ARGS = {
     "fib": "20", "loops": "2000", "nbody": "2000", "spectral_norm": "40",
     "binary_trees": "8", "dict_string": "20000", "method_calls": "20000",
     "cpu_sequential": "100000", "cpu_threads_2": "100000", "cpu_threads_4": "100000",
-    "pingpong": "200", "thread_start": "20", "native_sequential": "5", "native_threads_2": "5",
+    "pingpong": "200", "thread_start": "20", "process_start": "20", "native_sequential": "5", "native_threads_2": "5",
     "pickle_roundtrip": "100000",
     "pool_sequential": "2000000", "pool_map": "2000000",
     "pipe_throughput": "8",
