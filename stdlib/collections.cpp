@@ -31,6 +31,9 @@
 #include "runtime/native_function.h"
 #include "runtime/str.h"
 #include "runtime/tuple.h"
+#include "interp/code.h"
+#include "interp/frame.h"
+#include "runtime/thread_state.h"
 #include "stdlib/registry.h"
 #include "stdlib/util.h"
 
@@ -853,6 +856,30 @@ const MethodDef kDequeIterMethods[] = {
     {nullptr, nullptr},
 };
 
+// _frame_info(depth): (filename, lineno, funcname, globals) of the Toy frame `depth` levels
+// above the caller of _frame_info (0: the caller itself), or None past the bottom. What
+// namedtuple (the caller's __name__), warnings (stacklevel) and traceback need while sys
+// has no _getframe.
+Ref frame_info(Value, CallArgs a) {
+    if (!detail::unpack_args("_frame_info", a, 0, 1)) return nullptr;
+    int64_t depth = 0;
+    if (a.npos == 1 && !index_value(a.args[0], &depth)) return nullptr;
+    ThreadState* ts = current_thread();
+    Frame* f = ts ? ts->frame : nullptr;
+    for (int64_t i = 0; f && i < depth; i++) f = f->previous;
+    if (!f) return Ref::none();
+    Ref lineno = make_int(f->line());
+    if (!lineno) return nullptr;
+    Value fname = f->code->filename ? Value::object(f->code->filename) : Value::none();
+    Value name = f->code->name ? Value::object(f->code->name) : Value::none();
+    return new_tuple_of({fname, lineno.get(), name, Value::object(f->globals)});
+}
+
+const MethodDef kModuleFunctions[] = {
+    {"_frame_info", frame_info},
+    {nullptr, nullptr},
+};
+
 }  // namespace
 
 RefT<Module> create_collections_module() {
@@ -893,7 +920,7 @@ RefT<Module> create_collections_module() {
         }
     });
     RefT<Module> m = new_module("_collections");
-    if (!m) return nullptr;
+    if (!m || !module_add_functions(m.get(), kModuleFunctions)) return nullptr;
     if (!module_add(m.get(), "deque", Value::object(&deque_type)) ||
         !module_add(m.get(), "_deque_iterator", Value::object(&deque_iter_type)) ||
         !module_add(m.get(), "_deque_reverse_iterator", Value::object(&deque_reviter_type)))
