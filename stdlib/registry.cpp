@@ -33,6 +33,7 @@ const NativeModuleDef kNativeModules[] = {
     {"_pickle", create_pickle_module},
     {"mmap", create_mmap_module},
     {"_collections", create_collections_module},
+    {"itertools", create_itertools_module},
     {"_thread", create_thread_module},
     {"os", create_os_module},
     {"_signal", create_signal_module},
