@@ -34,6 +34,7 @@ const NativeModuleDef kNativeModules[] = {
     {"mmap", create_mmap_module},
     {"_collections", create_collections_module},
     {"itertools", create_itertools_module},
+    {"_struct", create_struct_module},
     {"_thread", create_thread_module},
     {"os", create_os_module},
     {"_signal", create_signal_module},

@@ -74,6 +74,7 @@ RefT<Module> create_socket_module();  // socket.cpp (issue 5: _socket; socket is
 RefT<Module> create_select_module();  // select.cpp (issue 5: select)
 RefT<Module> create_collections_module();  // collections.cpp (issue 5, stdcore: _collections)
 RefT<Module> create_itertools_module();  // itertools.cpp (issue 5, stdcore: itertools)
+RefT<Module> create_struct_module();  // struct.cpp (issue 5, stdcore: _struct)
 
 // Embedded Toy sources (stdlib/lib/**.toy) of the module or package `name` (dotted);
 // *is_package tells which. An empty view when there is no such module.
