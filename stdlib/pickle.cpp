@@ -36,6 +36,7 @@
 // arguments; calls back into Toy code (reduce, find_class, setstate, file.read) may run
 // other threads at their check points, which is why containers are re-read after each call.
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -495,12 +496,12 @@ private:
             if (n > 1) {
                 if (!put(MARK)) return false;
                 for (auto& x : tmp)
-                    if (!save(x.as<Tuple>()->items[0], false) || !save(x.as<Tuple>()->items[1], false))
+                    if (!save(x.as<Tuple>()->items[0], false) || !save(item(x.as<Tuple>(), 1), false))
                         return false;
                 if (!put(SETITEMS)) return false;
             } else if (n == 1) {
                 Tuple* kv = tmp[0].as<Tuple>();
-                if (!save(kv->items[0], false) || !save(kv->items[1], false) || !put(SETITEM))
+                if (!save(kv->items[0], false) || !save(item(kv, 1), false) || !put(SETITEM))
                     return false;
             }
             if (static_cast<int>(n) < kBatch) return true;
@@ -677,7 +678,7 @@ private:
             List* l = items.as<List>();
             for (int64_t i = 0; i < l->size; ++i) {
                 Tuple* kv = l->items[i].as<Tuple>();
-                Value name = kv->items[0], mod = kv->items[1];
+                Value name = kv->items[0], mod = item(kv, 1);
                 if (!is_str(name) || str_view(name) == "__main__" || str_view(name) == "__mp_main__" ||
                     mod.is_none())
                     continue;
@@ -857,7 +858,7 @@ private:
                 return (void)pickling_error(fmt::format("length of the NEWOBJ_EX argument tuple must be exactly 3, not {}",
                                                         args->size)),
                        false;
-            Value cls = args->items[0], a = args->items[1], kw = args->items[2];
+            Value cls = args->items[0], a = item(args, 1), kw = item(args, 2);
             if (!type_has(type_of(cls), kTypeSubclass))
                 return (void)pickling_error(fmt::format("first item from NEWOBJ_EX argument tuple must be a class, not {}",
                                                         type_name(cls))),
@@ -1026,7 +1027,7 @@ private:
                               "__getnewargs_ex__ should return a tuple of length 2, not {}",
                               r.as<Tuple>()->size);
             args = Ref::borrow(r.as<Tuple>()->items[0]);
-            kwargs = Ref::borrow(r.as<Tuple>()->items[1]);
+            kwargs = Ref::borrow(item(r.as<Tuple>(), 1));
             if (!is_tuple(*args))
                 return raisef(&exc::TypeError,
                               "first item of the tuple returned by __getnewargs_ex__ must be a tuple, not '{}'",
@@ -1358,7 +1359,10 @@ const MethodDef kFunctions[] = {
 void init_exception_class(Type* t, const char* name, Type* base) {
     t->name = name;
     t->basic_size = sizeof(BaseExceptionObject);
-    t->dict_offset = static_cast<int32_t>(reinterpret_cast<uintptr_t>(&static_cast<BaseExceptionObject*>(nullptr)->dict));
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Winvalid-offsetof"
+    t->dict_offset = static_cast<int32_t>(offsetof(BaseExceptionObject, dict));
+#pragma GCC diagnostic pop
     t->flags |= kBaseType | kExceptionSubclass;
     type_ready(t, base);
 }

@@ -10,6 +10,7 @@
 #include "runtime/abstract.h"
 #include "runtime/errors.h"
 #include "runtime/str.h"
+#include "runtime/tuple.h"
 
 namespace toy {
 
@@ -59,6 +60,9 @@ inline std::string repr_string(Value v) {
     }
     return std::string(r.as<Str>()->view());
 }
+
+// t->items[i] (Tuple declares items[1]: a constant index past 0 draws -Warray-bounds).
+inline Value item(const Tuple* t, int64_t i) { return t->items[i]; }
 
 // The functions of unpickle.cpp in the _pickle module (see there).
 Ref pickle_loads(Value, CallArgs a);

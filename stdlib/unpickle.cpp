@@ -487,7 +487,7 @@ bool Unpickler::load_build() {
     Ref slotstate;
     if (is_tuple(*state) && state.as<Tuple>()->size == 2) {
         Ref s0 = Ref::borrow(state.as<Tuple>()->items[0]);
-        slotstate = Ref::borrow(state.as<Tuple>()->items[1]);
+        slotstate = Ref::borrow(item(state.as<Tuple>(), 1));
         state = std::move(s0);
     }
     if (!(*state).is_none()) {
@@ -501,7 +501,7 @@ bool Unpickler::load_build() {
             Tuple* kv = l->items[i].as<Tuple>();
             Value k = kv->items[0];
             if (is_exact_str(k)) k = Value::object(intern_str(k.as<Str>()));
-            if (!setitem(*dict, k, kv->items[1])) return false;
+            if (!setitem(*dict, k, item(kv, 1))) return false;
         }
     }
     if (slotstate) {
@@ -515,7 +515,7 @@ bool Unpickler::load_build() {
                 return (void)raisef(&exc::TypeError, "attribute name must be string, not '{}'",
                                     type_name(kv->items[0])),
                        false;
-            if (!setattr(inst, intern_str(kv->items[0].as<Str>()), kv->items[1])) return false;
+            if (!setattr(inst, intern_str(kv->items[0].as<Str>()), item(kv, 1))) return false;
         }
     }
     return true;
