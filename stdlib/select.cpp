@@ -245,7 +245,7 @@ bool event_mask(Value v, unsigned short* out) {
     int64_t m;
     if (!index_value(v, &m)) return false;
     if (m < 0) {
-        (void)raise(&exc::OverflowError, "can't convert negative int to unsigned");
+        (void)raise(&exc::ValueError, "value must be positive");
         return false;
     }
     if (m > 0xffff) {
@@ -438,9 +438,13 @@ Ref epoll_ctl_impl(Value self, CallArgs a, int op, const char* name) {
     if (!as_fd(args[0], &fd)) return nullptr;
     int64_t mask = EPOLLIN | EPOLLPRI | EPOLLOUT;
     if (!args[1].is_null()) {
-        if (!index_value(args[1], &mask)) return nullptr;
-        if (mask < 0) return raise(&exc::OverflowError, "can't convert negative int to unsigned");
-        if (mask > UINT32_MAX) return raise(&exc::OverflowError, "Python int too large to convert to C unsigned long");
+        // CPython's "I" conversion: any int, masked to 32 bits without an overflow check.
+        if (!is_int(args[1]))
+            return raisef(&exc::TypeError, "'{}' object cannot be interpreted as an integer", type_name(args[1]));
+        if (!int_value(args[1], &mask)) {
+            clear_error();
+            mask = -1;
+        }
     }
     if (!epoll_check(e)) return nullptr;
     struct epoll_event ev;

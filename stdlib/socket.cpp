@@ -60,8 +60,6 @@
 namespace toy {
 
 Type socket_type;
-Type socket_gaierror_type;
-Type socket_herror_type;
 
 namespace {
 
@@ -72,6 +70,11 @@ struct SocketObject : Object {
     int proto;
     double timeout;  // -1: blocking (None); 0: non-blocking; > 0: seconds
 };
+
+// socket.gaierror and socket.herror: heap subclasses of OSError (so that __module__ is
+// 'socket', as in CPython), created by the first import and kept for the process.
+Type* g_gaierror = nullptr;
+Type* g_herror = nullptr;
 
 // The module's default timeout for new sockets (-1: None). Read and written with the GIL.
 double g_default_timeout = -1;
@@ -99,7 +102,7 @@ Ref raise_exc2(Type* t, int code, std::string_view msg) {
 // gaierror for a getaddrinfo/getnameinfo failure (EAI_SYSTEM: the errno's OSError).
 Ref raise_gai(int rc, int err) {
     if (rc == EAI_SYSTEM) return raise_errno(err);
-    return raise_exc2(&socket_gaierror_type, rc, gai_strerror(rc));
+    return raise_exc2(g_gaierror, rc, gai_strerror(rc));
 }
 
 bool c_int_arg(Value v, int* out) {
@@ -797,7 +800,7 @@ Ref recv_into_impl(Value self, CallArgs a, bool from) {
     if (!parse_args(name, a, 1, 3, {"buffer", "nbytes", "flags"}, args)) return nullptr;
     Value target = args[0];
     if (!is_bytearray(target))
-        return raisef(&exc::TypeError, "{}() argument 'buffer' must be read-write bytes-like object, not {}",
+        return raisef(&exc::TypeError, "{}() argument 1 must be read-write bytes-like object, not {}",
                       name, type_name(target));
     int64_t nbytes = 0;
     int flags = 0;
@@ -1370,12 +1373,18 @@ const MethodDef kFunctions[] = {
     {nullptr, nullptr},
 };
 
-void init_exception_class(Type* t, const char* name, Type* base) {
-    t->name = name;
-    t->basic_size = base->basic_size;
-    t->dict_offset = base->dict_offset;
-    t->flags |= kBaseType | kExceptionSubclass;
-    type_ready(t, base);
+// type(name, (OSError,), {'__module__': 'socket'})
+Type* make_socket_exception(const char* name) {
+    RefT<Str> n = new_str(name);
+    RefT<Tuple> bases = new_tuple_of({Value::object(&exc::OSError)});
+    RefT<Dict> d = new_dict();
+    RefT<Str> mod = new_str("socket");
+    if (!n || !bases || !d || !mod || !dict_set_str(d.get(), TOY_NAME(__module__), Value::object(mod.get())))
+        return nullptr;
+    Ref t = call(Value::object(&type_type), {Value::object(n.get()), Value::object(bases.get()),
+                                             Value::object(d.get())});
+    if (!t) return nullptr;
+    return static_cast<Type*>(t.release().as_object());
 }
 
 }  // namespace
@@ -1393,9 +1402,15 @@ RefT<Module> create_socket_module() {
         socket_type.methods = kSocketMethods;
         socket_type.getsets = kSocketGetsets;
         type_ready(&socket_type, &object_type);
-        init_exception_class(&socket_gaierror_type, "socket.gaierror", &exc::OSError);
-        init_exception_class(&socket_herror_type, "socket.herror", &exc::OSError);
     });
+    if (!g_gaierror) {
+        g_gaierror = make_socket_exception("gaierror");
+        if (!g_gaierror) return nullptr;
+    }
+    if (!g_herror) {
+        g_herror = make_socket_exception("herror");
+        if (!g_herror) return nullptr;
+    }
     RefT<Module> m = new_module("_socket");
     if (!m) return nullptr;
     if (!module_add_functions(m.get(), kFunctions)) return nullptr;
@@ -1469,8 +1484,8 @@ RefT<Module> create_socket_module() {
         !module_add(m.get(), "SocketType", Value::object(&socket_type)) ||
         !module_add(m.get(), "error", Value::object(&exc::OSError)) ||
         !module_add(m.get(), "timeout", Value::object(&exc::TimeoutError)) ||
-        !module_add(m.get(), "gaierror", Value::object(&socket_gaierror_type)) ||
-        !module_add(m.get(), "herror", Value::object(&socket_herror_type)) ||
+        !module_add(m.get(), "gaierror", Value::object(g_gaierror)) ||
+        !module_add(m.get(), "herror", Value::object(g_herror)) ||
         !module_add(m.get(), "has_ipv6", Value::boolean(true)))
         return nullptr;
     return m;
