@@ -640,82 +640,75 @@ Ref socket_accept(Value self, CallArgs a) {
     return Ref(new_tuple_of({*fdv, *addr}));
 }
 
-// connect()/connect_ex(): 0 or an errno value (raise_errors false) / exception.
-// A timeout or non-blocking socket follows CPython's internal_connect: EINPROGRESS waits for
-// writability, then SO_ERROR gives the outcome.
+// connect()/connect_ex(), as CPython's internal_connect: *out_err gets 0 or the errno value
+// (connect_ex reports instead of raising; a timeout is EWOULDBLOCK there). A socket with a
+// timeout whose connect is in progress, or a blocking one interrupted by a signal (PEP 475),
+// waits for writability (GIL released) and then reads the outcome from SO_ERROR.
 bool do_connect(SocketObject* s, Value address, bool raise_errors, int* out_err) {
     SockAddr addr;
     if (!parse_address(s->family, address, &addr, raise_errors ? "connect" : "connect_ex")) return false;
     const int fd = s->fd;
+    const double timeout = s->timeout;
     int rc, err;
-    if (s->timeout == 0) {
+    if (timeout == 0) {
         rc = ::connect(fd, reinterpret_cast<sockaddr*>(&addr.ss), addr.len);
-        err = rc < 0 ? errno : 0;
+        err = errno;
     } else {
         GilRelease unlocked(GilReleaseReason::kBlocking);
         rc = ::connect(fd, reinterpret_cast<sockaddr*>(&addr.ss), addr.len);
-        err = rc < 0 ? errno : 0;
+        err = errno;
     }
+    *out_err = 0;
+    if (rc == 0) return true;
+    bool wait;
     if (err == EINTR) {
         if (!handle_pending_signals()) return false;
-        if (s->timeout == 0) {
-            *out_err = EINPROGRESS;
-            if (raise_errors) return (void)raise_errno(EINPROGRESS), false;
-            return true;
-        }
-        err = EINPROGRESS;  // the connection goes on asynchronously: wait for it below
+        wait = timeout != 0;
+    } else {
+        wait = timeout > 0 && err == EINPROGRESS;
     }
-    if (err == EINPROGRESS && s->timeout != 0) {
-        // Wait for the outcome (blocking socket after EINTR, or a socket with a timeout).
-        ssize_t res;
-        auto op = [&](int sfd) -> ssize_t {
+    if (wait) {
+        int64_t deadline = timeout > 0 ? monotonic_ns() + static_cast<int64_t>(timeout * 1e9) : -1;
+        for (;;) {
+            int n, perr;
+            {
+                GilRelease unlocked(GilReleaseReason::kBlocking);
+                int ms = -1;
+                if (deadline >= 0) {
+                    int64_t left = deadline - monotonic_ns();
+                    ms = left <= 0 ? 0 : static_cast<int>((left + 999'999) / 1'000'000);
+                }
+                struct pollfd p = {fd, POLLOUT, 0};
+                n = ::poll(&p, 1, ms);
+                perr = errno;
+            }
+            if (n == 0) {
+                if (raise_errors) return (void)raise_timeout(), false;
+                *out_err = EWOULDBLOCK;
+                return true;
+            }
+            if (n < 0) {
+                if (perr == EINTR) {
+                    if (!handle_pending_signals()) return false;
+                    continue;
+                }
+                err = perr;
+                break;
+            }
             int e = 0;
             socklen_t l = sizeof e;
-            if (::getsockopt(sfd, SOL_SOCKET, SO_ERROR, &e, &l) < 0) return -1;
-            if (e == EINTR) e = EINPROGRESS;  // keep waiting
-            if (e != 0) {
-                errno = e;
-                return -1;
+            if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &l) < 0) e = errno;
+            if (e == EINTR) {
+                if (!handle_pending_signals()) return false;
+                continue;
             }
-            return 0;
-        };
-        if (s->timeout > 0 || true) {
-            // Wait for writability (sock_call polls first when there is a timeout; for a
-            // blocking socket poll without a deadline).
-            if (s->timeout < 0) {
-                for (;;) {
-                    int n, perr;
-                    {
-                        GilRelease unlocked(GilReleaseReason::kBlocking);
-                        struct pollfd p = {fd, POLLOUT, 0};
-                        n = ::poll(&p, 1, -1);
-                        perr = errno;
-                    }
-                    if (n >= 0) break;
-                    if (perr != EINTR) return (void)raise_errno(perr), false;
-                    if (!handle_pending_signals()) return false;
-                }
-                err = op(fd) < 0 ? errno : 0;
-            } else {
-                if (!sock_call(s, true, op, &res)) {
-                    if (!raise_errors && error_matches(&exc::OSError) && !error_matches(&exc::TimeoutError)) {
-                        Value e = current_error();
-                        Ref en = getattr(e, TOY_NAME(errno));
-                        int64_t v = 0;
-                        if (en && is_int(*en) && int_value(*en, &v)) {
-                            clear_error();
-                            *out_err = static_cast<int>(v);
-                            return true;
-                        }
-                    }
-                    return false;
-                }
-                err = 0;
-            }
+            err = e;
+            break;
         }
+        if (err == 0) return true;
     }
     *out_err = err;
-    if (err != 0 && raise_errors) return (void)raise_errno(err), false;
+    if (raise_errors) return (void)raise_errno(err), false;
     return true;
 }
 
