@@ -9,8 +9,8 @@
 // A socket object holds a descriptor (`fd`, -1 once closed or detached), its family, type
 // and protocol, and its timeout: -1 = blocking (None), 0 = non-blocking, > 0 = seconds. As in
 // CPython the descriptor is O_NONBLOCK whenever the timeout is not None; an operation on a
-// socket with a timeout first waits with poll() for readiness until the deadline
-// (TimeoutError('timed out') when it passes), then makes the call.
+// socket with a timeout is tried, and while it would block poll() waits for readiness until
+// the deadline (TimeoutError('timed out') when it passes) and it is tried again.
 //
 // BLOCKING PATHS AND THE GIL. Every call that can block (connect, accept, recv*, send*,
 // sendall, close, poll-for-timeout, getaddrinfo/getnameinfo/gethostbyname name
@@ -156,16 +156,19 @@ int set_fd_blocking(int fd, bool block) {
 }
 
 // Runs `op` (returns >= 0 on success, -1 with errno) on s's descriptor following the
-// socket's timeout: waits for readiness (POLLIN, or POLLOUT if `writing`) first when there
-// is a timeout, retries on EINTR after the signal handlers, and on EAGAIN while time
-// remains. `deadline_ns` (0: computed from the timeout now) lets sendall share one deadline
-// across calls. Returns false with an exception set on failure; *result gets op's value.
+// socket's timeout. Blocking socket: one call with the GIL released. Non-blocking socket
+// (timeout 0): the call cannot block, so it is made with the GIL held. Socket with a
+// timeout (O_NONBLOCK descriptor): the call is tried first and, on EAGAIN, poll() waits for
+// readiness (POLLIN, or POLLOUT if `writing`) until the deadline and the call is retried,
+// all with the GIL released (CPython polls before the first try; trying first saves a
+// system call when data is already there and behaves the same). EINTR runs the signal
+// handlers and retries (PEP 475). `deadline_ns` (0: from the timeout now) lets sendall share
+// one deadline across calls. Returns false with an exception set; *result gets op's value.
 template <class Op>
 bool sock_call(SocketObject* s, bool writing, Op&& op, ssize_t* result, int64_t deadline_ns = 0) {
     const int fd = s->fd;
     const double timeout = s->timeout;
     if (timeout == 0) {
-        // Non-blocking: the call cannot block, keep the GIL.
         for (;;) {
             ssize_t r = op(fd);
             if (r >= 0) {
@@ -180,12 +183,14 @@ bool sock_call(SocketObject* s, bool writing, Op&& op, ssize_t* result, int64_t 
     if (timeout > 0 && deadline_ns == 0)
         deadline_ns = monotonic_ns() + static_cast<int64_t>(timeout * 1e9);
     for (;;) {
-        ssize_t r = -1;
+        ssize_t r;
         int err = 0;
         bool timed_out = false;
         {
             GilRelease unlocked(GilReleaseReason::kBlocking);
-            if (timeout > 0) {
+            r = op(fd);
+            if (r < 0) err = errno;
+            while (r < 0 && timeout > 0 && (err == EWOULDBLOCK || err == EAGAIN)) {
                 int64_t left = deadline_ns - monotonic_ns();
                 if (left < 0) left = 0;
                 int ms = static_cast<int>((left + 999'999) / 1'000'000);
@@ -193,17 +198,18 @@ bool sock_call(SocketObject* s, bool writing, Op&& op, ssize_t* result, int64_t 
                 int n = ::poll(&p, 1, ms);
                 if (n == 0) {
                     timed_out = true;
-                } else if (n < 0) {
-                    err = errno;
+                    break;
                 }
-            }
-            if (!timed_out && err == 0) {
+                if (n < 0) {
+                    err = errno;
+                    break;
+                }
                 r = op(fd);
-                if (r < 0) err = errno;
+                err = r < 0 ? errno : 0;
             }
         }
         if (timed_out) return (void)raise_timeout(), false;
-        if (r >= 0 && err == 0) {
+        if (r >= 0) {
             *result = r;
             return true;
         }
@@ -211,7 +217,6 @@ bool sock_call(SocketObject* s, bool writing, Op&& op, ssize_t* result, int64_t 
             if (!handle_pending_signals()) return false;
             continue;
         }
-        if (timeout > 0 && (err == EWOULDBLOCK || err == EAGAIN)) continue;
         return (void)raise_errno(err), false;
     }
 }
