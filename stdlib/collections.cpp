@@ -33,6 +33,7 @@
 #include "runtime/tuple.h"
 #include "interp/code.h"
 #include "interp/frame.h"
+#include "interp/traceback.h"
 #include "runtime/thread_state.h"
 #include "stdlib/registry.h"
 #include "stdlib/util.h"
@@ -875,8 +876,50 @@ Ref frame_info(Value, CallArgs a) {
     return new_tuple_of({fname, lineno.get(), name, Value::object(f->globals)});
 }
 
+// _tb_info(tb): (filename, lineno, name) of one traceback entry (code objects expose no
+// co_* attributes yet). For the traceback module.
+Ref tb_info(Value, CallArgs a) {
+    if (!detail::unpack_args("_tb_info", a, 1, 1)) return nullptr;
+    Value v = a.args[0];
+    if (!v.is_object() || v.as_object()->type != &traceback_type)
+        return raisef(&exc::TypeError, "expected a traceback, not {}", type_name(v));
+    Traceback* tb = v.as<Traceback>();
+    CodeObject* code = tb->code;
+    Ref lineno = make_int(tb->lineno);
+    if (!lineno) return nullptr;
+    Value fname = code && code->filename ? Value::object(code->filename) : Value::none();
+    Value name = code && code->name ? Value::object(code->name) : Value::none();
+    return new_tuple_of({fname, lineno.get(), name});
+}
+
+// _format_exception(exc): the text the default excepthook prints for exc (CPython 3.11's,
+// with chained exceptions and the column markers).
+Ref format_exception_native(Value, CallArgs a) {
+    if (!detail::unpack_args("_format_exception", a, 1, 1)) return nullptr;
+    if (!is_exception(a.args[0])) return raise(&exc::TypeError, "expected an exception instance");
+    std::string text = format_exception(a.args[0]);
+    if (error_occurred()) return nullptr;
+    return Ref(new_str(text));
+}
+
+// _source_line(filename, lineno): the stripped-of-newline source line or None (linecache).
+Ref source_line(Value, CallArgs a) {
+    if (!detail::unpack_args("_source_line", a, 2, 2)) return nullptr;
+    if (!is_str(a.args[0])) return Ref::none();
+    int64_t lineno;
+    if (!index_value(a.args[1], &lineno)) return nullptr;
+    std::string line;
+    if (lineno <= 0 || lineno > INT32_MAX ||
+        !read_source_line(a.args[0].as<Str>()->view(), static_cast<int>(lineno), &line))
+        return Ref::none();
+    return Ref(new_str(line));
+}
+
 const MethodDef kModuleFunctions[] = {
     {"_frame_info", frame_info},
+    {"_tb_info", tb_info},
+    {"_format_exception", format_exception_native},
+    {"_source_line", source_line},
     {nullptr, nullptr},
 };
 
