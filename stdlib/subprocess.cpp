@@ -45,14 +45,16 @@
 // Concurrent waits on one Popen are serialised in Toy by Popen._waitpid_lock.
 //
 // COMMUNICATING (communicate). One poll(2) loop over the stdin pipe (writes of at most
-// PIPE_BUF bytes when POLLOUT, so a blocking write never blocks) and the stdout/stderr pipes
-// (reads of 32 KiB on POLLIN/POLLHUP; 0 bytes = EOF), with the GIL released; the data goes to
+// 64 KiB with the pipe made non-blocking for the stretch, else PIPE_BUF bytes when POLLOUT,
+// so a write never blocks) and the stdout/stderr pipes
+// (reads of 64 KiB on POLLIN/POLLHUP; 0 bytes = EOF), with the GIL released; the data goes to
 // std::string buffers owned by this C++ frame and becomes bytes only after the GIL is back.
 // When all input is written (or the child closed its end: EPIPE) the loop re-takes the GIL
 // and calls the `close_stdin` callable (Popen.stdin.close: the file object owns the fd, so
 // it, not this loop, closes it) so the child sees EOF, then goes on. SIGPIPE is blocked in
-// the calling thread around each write and a pending SIGPIPE caused by it is consumed
-// (sigtimedwait with a zero timeout), so a dead reader cannot kill the interpreter. The loop
+// the calling thread for each released stretch and a SIGPIPE caused by our writes is
+// consumed (sigtimedwait with a zero timeout), so a dead reader cannot kill an interpreter
+// whose host did not ignore SIGPIPE. The loop
 // returns on a timeout with what it has read; subprocess.toy keeps partial output and the
 // input offset so that a later communicate() goes on where this one stopped.
 //
@@ -77,6 +79,7 @@
 #include <climits>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -665,29 +668,87 @@ Ref sp_wait(Value, CallArgs a) {
 
 // --- communicate ----------------------------------------------------------------------------
 
-// Writes with SIGPIPE blocked in this thread; a SIGPIPE raised by this write is consumed.
-// Returns the byte count or -1 with *err.
-ssize_t write_no_sigpipe(int fd, const char* p, size_t n, int* err) {
-    sigset_t pipe_set, old, pending;
-    sigemptyset(&pipe_set);
-    sigaddset(&pipe_set, SIGPIPE);
-    ::pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
-    sigemptyset(&pending);
-    ::sigpending(&pending);
-    bool was_pending = sigismember(&pending, SIGPIPE) == 1;
-    ssize_t w;
-    do {
-        w = ::write(fd, p, n);
-    } while (w < 0 && errno == EINTR);
-    *err = w < 0 ? errno : 0;
-    if (w < 0 && *err == EPIPE && !was_pending) {
-        struct timespec zero = {0, 0};
-        while (::sigtimedwait(&pipe_set, nullptr, &zero) < 0 && errno == EINTR) {
+// For one GIL-released stretch of communicate(): SIGPIPE blocked in this thread (a SIGPIPE
+// caused by our writes to a pipe whose reader is gone is thread-directed; it is consumed at
+// the end unless it was already pending), and the stdin pipe in non-blocking mode so that
+// one write() may move up to 64 KiB without ever blocking (the flags are restored before
+// the GIL is taken back: Toy code never sees them).
+class WriteGuard {
+public:
+    explicit WriteGuard(int in_fd) : in_fd_(in_fd) {
+        sigemptyset(&pipe_set_);
+        sigaddset(&pipe_set_, SIGPIPE);
+        ::pthread_sigmask(SIG_BLOCK, &pipe_set_, &old_mask_);
+        sigset_t pending;
+        sigemptyset(&pending);
+        ::sigpending(&pending);
+        was_pending_ = sigismember(&pending, SIGPIPE) == 1;
+        if (in_fd_ >= 0) {
+            old_flags_ = ::fcntl(in_fd_, F_GETFL);
+            if (old_flags_ >= 0 && !(old_flags_ & O_NONBLOCK))
+                nonblocking_ = ::fcntl(in_fd_, F_SETFL, old_flags_ | O_NONBLOCK) == 0;
         }
     }
-    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
-    return w;
-}
+    ~WriteGuard() {
+        if (nonblocking_) ::fcntl(in_fd_, F_SETFL, old_flags_);
+        if (!was_pending_) {
+            sigset_t pending;
+            sigemptyset(&pending);
+            ::sigpending(&pending);
+            if (sigismember(&pending, SIGPIPE) == 1) {
+                struct timespec zero = {0, 0};
+                while (::sigtimedwait(&pipe_set_, nullptr, &zero) < 0 && errno == EINTR) {
+                }
+            }
+        }
+        ::pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
+    }
+    WriteGuard(const WriteGuard&) = delete;
+    WriteGuard& operator=(const WriteGuard&) = delete;
+    bool nonblocking() const { return nonblocking_; }
+
+private:
+    int in_fd_;
+    sigset_t pipe_set_, old_mask_;
+    bool was_pending_ = false;
+    int old_flags_ = -1;
+    bool nonblocking_ = false;
+};
+
+// Output collected with the GIL released: 256 KiB blocks filled by read() in place, copied
+// once into the result bytes.
+class Sink {
+public:
+    // Room for up to `want` bytes at the end of the last block (a new block if it is full).
+    std::pair<char*, size_t> space(size_t want) {
+        if (blocks_.empty() || used_ == kBlock) {
+            blocks_.emplace_back(new char[kBlock]);
+            used_ = 0;
+        }
+        return {blocks_.back().get() + used_, std::min(want, kBlock - used_)};
+    }
+    void commit(size_t n) {
+        used_ += n;
+        total_ += n;
+    }
+    RefT<Bytes> to_bytes() const {
+        RefT<Bytes> b = new_bytes_uninit(static_cast<int64_t>(total_));
+        if (!b) return b;
+        size_t at = 0;
+        for (size_t i = 0; i < blocks_.size(); ++i) {
+            size_t n = i + 1 == blocks_.size() ? used_ : kBlock;
+            std::memcpy(b->data + at, blocks_[i].get(), n);
+            at += n;
+        }
+        return b;
+    }
+
+private:
+    static constexpr size_t kBlock = size_t{256} << 10;
+    std::vector<std::unique_ptr<char[]>> blocks_;
+    size_t used_ = 0;
+    size_t total_ = 0;
+};
 
 // communicate(in_fd, input, in_offset, close_stdin, out_fd, err_fd, timeout)
 //   -> (out_bytes, err_bytes, in_offset, in_done, out_eof, err_eof, timed_out)
@@ -704,11 +765,14 @@ Ref sp_communicate(Value, CallArgs a) {
     if (!int_arg(args[0], &in_fd) || !int_arg(args[2], &in_off) || !int_arg(args[4], &out_fd) ||
         !int_arg(args[5], &err_fd))
         return nullptr;
-    std::string input;
+    // The input is read in place while the GIL is released: `input_ref` keeps the bytes
+    // alive and bytes are immutable (as a Py_buffer held across a GIL release in CPython).
+    Ref input_ref;
+    std::string_view input;
     if (!args[1].is_none()) {
-        Ref b = bytes_from_object(args[1]);
-        if (!b) return nullptr;
-        input = std::string(bytes_view(b.get()));
+        input_ref = bytes_from_object(args[1]);
+        if (!input_ref) return nullptr;
+        input = bytes_view(input_ref.get());
     }
     if (in_off < 0) in_off = 0;
     bool has_timeout;
@@ -716,7 +780,7 @@ Ref sp_communicate(Value, CallArgs a) {
     if (!timeout_arg(args[6], &has_timeout, &timeout)) return nullptr;
     int64_t deadline = has_timeout ? deadline_after(timeout) : 0;
 
-    std::string out, err;
+    Sink out, err;
     bool in_open = in_fd >= 0, out_open = out_fd >= 0, err_open = err_fd >= 0;
     bool in_done = !in_open;
     bool timed_out = false;
@@ -734,14 +798,17 @@ Ref sp_communicate(Value, CallArgs a) {
     if (in_open && static_cast<size_t>(in_off) >= input.size()) {
         if (!finish_stdin()) return nullptr;
     }
-    constexpr size_t kReadChunk = 32768;
+    constexpr size_t kReadChunk = 65536;
     while (in_open || out_open || err_open) {
         // Released section: poll and move bytes until something needs the GIL.
         int sys_err = 0;
         bool stdin_finished = false;
         {
             GilRelease unlocked(GilReleaseReason::kBlocking);
-            char buf[kReadChunk];
+            WriteGuard guard(in_open ? static_cast<int>(in_fd) : -1);
+            // Non-blocking: as much as the pipe takes; else PIPE_BUF, which never blocks
+            // after POLLOUT.
+            const size_t write_chunk = guard.nonblocking() ? size_t{65536} : size_t{PIPE_BUF};
             while ((in_open || out_open || err_open) && !stdin_finished) {
                 struct pollfd fds[3];
                 int n = 0, i_in = -1, i_out = -1, i_err = -1;
@@ -767,10 +834,12 @@ Ref sp_communicate(Value, CallArgs a) {
                 if (pr == 0) continue;  // the deadline check above ends it
                 if (i_in >= 0 && fds[i_in].revents) {
                     size_t left = input.size() - static_cast<size_t>(in_off);
-                    size_t chunk = std::min<size_t>(left, PIPE_BUF);
-                    int werr = 0;
-                    ssize_t w = write_no_sigpipe(static_cast<int>(in_fd),
-                                                 input.data() + in_off, chunk, &werr);
+                    size_t chunk = std::min<size_t>(left, write_chunk);
+                    ssize_t w;
+                    do {
+                        w = ::write(static_cast<int>(in_fd), input.data() + in_off, chunk);
+                    } while (w < 0 && errno == EINTR);
+                    int werr = w < 0 ? errno : 0;
                     if (w < 0) {
                         if (werr == EPIPE) {
                             stdin_finished = true;
@@ -783,16 +852,17 @@ Ref sp_communicate(Value, CallArgs a) {
                         if (static_cast<size_t>(in_off) >= input.size()) stdin_finished = true;
                     }
                 }
-                auto drain = [&](int idx, int64_t fd, std::string* dst, bool* open) {
+                auto drain = [&](int idx, int64_t fd, Sink* dst, bool* open) {
                     if (idx < 0 || !fds[idx].revents) return true;
-                    ssize_t r = ::read(static_cast<int>(fd), buf, sizeof buf);
+                    auto [at, room] = dst->space(kReadChunk);
+                    ssize_t r = ::read(static_cast<int>(fd), at, room);
                     if (r < 0) {
                         if (errno == EINTR || errno == EAGAIN) return true;
                         sys_err = errno;
                         return false;
                     }
                     if (r == 0) *open = false;
-                    else dst->append(buf, static_cast<size_t>(r));
+                    else dst->commit(static_cast<size_t>(r));
                     return true;
                 };
                 if (!drain(i_out, out_fd, &out, &out_open)) break;
@@ -807,7 +877,7 @@ Ref sp_communicate(Value, CallArgs a) {
         if (sys_err != 0) return raise_errno(sys_err);
         if (timed_out) break;
     }
-    RefT<Bytes> ob = new_bytes(out), eb = new_bytes(err);
+    RefT<Bytes> ob = out.to_bytes(), eb = err.to_bytes();
     if (!ob || !eb) return nullptr;
     Ref off = make_int(in_off);
     if (!off) return nullptr;
