@@ -32,6 +32,8 @@
 #include <vector>
 
 #include <climits>
+#include <memory>
+#include <new>
 #include <cstring>
 
 #include "interp/frame.h"
@@ -65,14 +67,34 @@ StructSeqType stat_result_type;
 const char* const kStatFields[] = {"st_mode",  "st_ino",   "st_dev",   "st_nlink", "st_uid",
                                    "st_gid",   "st_size",  "st_atime", "st_mtime", "st_ctime"};
 
-// A path argument as a std::string (str only for now; bytes and PathLike come with issue 4).
+// A path argument as a std::string: str, bytes, or an os.PathLike whose __fspath__ returns
+// one of them (CPython's path_converter, without dir_fd/fd forms).
 bool path_arg(const char* fname, Value v, std::string* out) {
-    if (!is_str(v))
+    Ref fs;
+    if (!is_str(v) && !is_bytes(v) && v.is_object()) {
+        static Str* fspath_name = intern("__fspath__");
+        Value m = type_lookup(v.as_object()->type, fspath_name);
+        if (!m.is_null()) {
+            fs = call(m, {v});
+            if (!fs) return false;
+            if (!is_str(*fs) && !is_bytes(*fs))
+                return (void)raisef(&exc::TypeError,
+                                    "expected {}.__fspath__() to return str or bytes, not {}",
+                                    type_name(v), type_name(*fs)),
+                       false;
+            v = *fs;
+        }
+    }
+    if (is_str(v)) {
+        *out = std::string(v.as<Str>()->view());
+    } else if (is_bytes(v)) {
+        *out = std::string(bytes_view(v));
+    } else {
         return (void)raisef(&exc::TypeError,
                             "{}: path should be string, bytes or os.PathLike, not {}", fname,
                             type_name(v)),
                false;
-    *out = std::string(v.as<Str>()->view());
+    }
     if (out->find('\0') != std::string::npos)
         return (void)raisef(&exc::ValueError, "{}: embedded null character in path", fname), false;
     return true;
@@ -352,17 +374,12 @@ Ref os_read(Value, CallArgs a) {
     // Small reads go through a stack buffer; large ones into a private heap buffer (no Toy
     // object is written with the GIL released).
     char small[65536];
-    std::string big;
+    std::unique_ptr<char[]> big;
     char* buf = small;
     if (n > static_cast<int64_t>(sizeof small)) {
-        try {
-            big.resize(static_cast<size_t>(n));
-        } catch (const std::bad_alloc&) {
-            return raise(&exc::MemoryError, "");
-        } catch (const std::length_error&) {
-            return raise(&exc::MemoryError, "");
-        }
-        buf = big.data();
+        big.reset(new (std::nothrow) char[static_cast<size_t>(n)]);
+        if (!big) return raise(&exc::MemoryError, "");
+        buf = big.get();
     }
     for (;;) {
         ssize_t r;
