@@ -13,8 +13,8 @@
 // the deadline (TimeoutError('timed out') when it passes) and it is tried again.
 //
 // BLOCKING PATHS AND THE GIL. Every call that can block (connect, accept, recv*, send*,
-// sendall, close, poll-for-timeout, getaddrinfo/getnameinfo/gethostbyname name
-// resolution) runs with the GIL released (GilRelease), touching no Toy object meanwhile:
+// sendall, close, poll-for-timeout, and name resolution: getaddrinfo, getnameinfo,
+// gethostbyname(_ex), gethostbyaddr, getservbyname/port) runs with the GIL released (GilRelease), touching no Toy object meanwhile:
 // the descriptor, the timeout and the buffers are copied to C values first; received bytes
 // land either in a stack buffer or in a bytes object that no other thread can see yet, and
 // bytearray targets (recv_into) are filled after re-taking the GIL (their buffer may have
@@ -1251,6 +1251,122 @@ Ref mod_gethostbyname(Value, CallArgs a) {
     return Ref(new_str(buf));
 }
 
+// A hostent as (name, aliases, addresses) (CPython's gethost_common).
+Ref hostent_tuple(const struct hostent* h) {
+    RefT<Str> name = new_str(h->h_name ? h->h_name : "");
+    RefT<List> aliases = new_list(0), addrs = new_list(0);
+    if (!name || !aliases || !addrs) return nullptr;
+    for (char** p = h->h_aliases; p && *p; ++p) {
+        RefT<Str> x = new_str(*p);
+        if (!x || !list_append(aliases.get(), Value::object(x.get()))) return nullptr;
+    }
+    for (char** p = h->h_addr_list; p && *p; ++p) {
+        char buf[INET6_ADDRSTRLEN];
+        if (!::inet_ntop(h->h_addrtype, *p, buf, sizeof buf)) continue;
+        RefT<Str> x = new_str(buf);
+        if (!x || !list_append(addrs.get(), Value::object(x.get()))) return nullptr;
+    }
+    return Ref(new_tuple_of({Value::object(name.get()), Value::object(aliases.get()), Value::object(addrs.get())}));
+}
+
+Ref raise_herror(int h_err) {
+    return raise_exc2(g_herror, h_err, ::hstrerror(h_err));
+}
+
+Ref mod_gethostbyname_ex(Value, CallArgs a) {
+    if (!detail::unpack_args("gethostbyname_ex", a, 1, 1)) return nullptr;
+    std::string host;
+    if (!host_arg(a.args[0], &host)) return nullptr;
+    SockAddr addr;
+    if (!set_ip_addr(host, AF_INET, &addr)) return nullptr;
+    struct hostent hbuf, *h = nullptr;
+    char buf[16384];
+    int h_err = 0, rc;
+    {
+        GilRelease unlocked(GilReleaseReason::kBlocking);
+        rc = ::gethostbyname_r(host.c_str(), &hbuf, buf, sizeof buf, &h, &h_err);
+    }
+    if (rc != 0 || !h) return raise_herror(h_err ? h_err : HOST_NOT_FOUND);
+    return hostent_tuple(h);
+}
+
+Ref mod_gethostbyaddr(Value, CallArgs a) {
+    if (!detail::unpack_args("gethostbyaddr", a, 1, 1)) return nullptr;
+    std::string host;
+    if (!host_arg(a.args[0], &host)) return nullptr;
+    SockAddr addr;
+    if (!set_ip_addr(host, AF_UNSPEC, &addr)) return nullptr;
+    const void* ap;
+    socklen_t alen;
+    int family = addr.ss.ss_family;
+    if (family == AF_INET6) {
+        ap = &reinterpret_cast<sockaddr_in6*>(&addr.ss)->sin6_addr;
+        alen = sizeof(in6_addr);
+    } else {
+        ap = &reinterpret_cast<sockaddr_in*>(&addr.ss)->sin_addr;
+        alen = sizeof(in_addr);
+    }
+    struct hostent hbuf, *h = nullptr;
+    char buf[16384];
+    int h_err = 0, rc;
+    {
+        GilRelease unlocked(GilReleaseReason::kBlocking);
+        rc = ::gethostbyaddr_r(ap, alen, family, &hbuf, buf, sizeof buf, &h, &h_err);
+    }
+    if (rc != 0 || !h) return raise_herror(h_err ? h_err : HOST_NOT_FOUND);
+    return hostent_tuple(h);
+}
+
+// getservbyname(name[, proto]) -> port
+Ref mod_getservbyname(Value, CallArgs a) {
+    if (!detail::unpack_args("getservbyname", a, 1, 2)) return nullptr;
+    if (!is_str(a.args[0]))
+        return raisef(&exc::TypeError, "getservbyname() argument 1 must be str, not {}", type_name(a.args[0]));
+    if (a.npos == 2 && !is_str(a.args[1]))
+        return raisef(&exc::TypeError, "getservbyname() argument 2 must be str, not {}", type_name(a.args[1]));
+    std::string name(detail::str_view(a.args[0])), proto(a.npos == 2 ? detail::str_view(a.args[1]) : "");
+    struct servent sbuf, *sp = nullptr;
+    char buf[4096];
+    {
+        GilRelease unlocked(GilReleaseReason::kBlocking);
+        ::getservbyname_r(name.c_str(), a.npos == 2 ? proto.c_str() : nullptr, &sbuf, buf, sizeof buf, &sp);
+    }
+    if (!sp) return raise(&exc::OSError, "service/proto not found");
+    return make_int(ntohs(static_cast<uint16_t>(sp->s_port)));
+}
+
+// getservbyport(port[, proto]) -> name
+Ref mod_getservbyport(Value, CallArgs a) {
+    if (!detail::unpack_args("getservbyport", a, 1, 2)) return nullptr;
+    int port;
+    if (!c_int_arg(a.args[0], &port)) return nullptr;
+    if (a.npos == 2 && !is_str(a.args[1]))
+        return raisef(&exc::TypeError, "getservbyport() argument 2 must be str, not {}", type_name(a.args[1]));
+    if (port < 0 || port > 0xffff) return raise(&exc::OverflowError, "getservbyport: port must be 0-65535.");
+    std::string proto(a.npos == 2 ? detail::str_view(a.args[1]) : "");
+    struct servent sbuf, *sp = nullptr;
+    char buf[4096];
+    {
+        GilRelease unlocked(GilReleaseReason::kBlocking);
+        ::getservbyport_r(htons(static_cast<uint16_t>(port)), a.npos == 2 ? proto.c_str() : nullptr, &sbuf,
+                          buf, sizeof buf, &sp);
+    }
+    if (!sp) return raise(&exc::OSError, "port/proto not found");
+    return Ref(new_str(sp->s_name));
+}
+
+Ref mod_getprotobyname(Value, CallArgs a) {
+    if (!detail::unpack_args("getprotobyname", a, 1, 1)) return nullptr;
+    if (!is_str(a.args[0]))
+        return raisef(&exc::TypeError, "getprotobyname() argument 1 must be str, not {}", type_name(a.args[0]));
+    std::string name(detail::str_view(a.args[0]));
+    struct protoent pbuf, *pp = nullptr;
+    char buf[4096];
+    ::getprotobyname_r(name.c_str(), &pbuf, buf, sizeof buf, &pp);
+    if (!pp) return raise(&exc::OSError, "protocol not found");
+    return make_int(pp->p_proto);
+}
+
 Ref mod_inet_aton(Value, CallArgs a) {
     if (!detail::unpack_args("inet_aton", a, 1, 1)) return nullptr;
     if (!is_str(a.args[0]))
@@ -1358,6 +1474,11 @@ const MethodDef kFunctions[] = {
     {"getaddrinfo", mod_getaddrinfo},
     {"getnameinfo", mod_getnameinfo},
     {"gethostbyname", mod_gethostbyname},
+    {"gethostbyname_ex", mod_gethostbyname_ex},
+    {"gethostbyaddr", mod_gethostbyaddr},
+    {"getservbyname", mod_getservbyname},
+    {"getservbyport", mod_getservbyport},
+    {"getprotobyname", mod_getprotobyname},
     {"inet_aton", mod_inet_aton},
     {"inet_ntoa", mod_inet_ntoa},
     {"inet_pton", mod_inet_pton},
