@@ -1,4 +1,12 @@
 // thread_state.cpp: thread states, the current-thread pointer, the recursion guard.
+//
+// THE LIST (issue 4, fork). Every thread state of an interpreter is linked into
+// Interpreter::threads (next_in_interp/prev_in_interp), under Interpreter::threads_mu:
+// new_thread_state() links it (before the thread takes the GIL), delete_thread_state()
+// unlinks it (after the thread gave the GIL back). threads_mu is a leaf lock held for a few
+// pointer writes; the fork path (runtime/fork.cpp) holds it across fork() so the list is
+// consistent in the child, where it re-creates the mutex and drops every state but the
+// forking thread's.
 #include "runtime/thread_state.h"
 
 #include <pthread.h>
