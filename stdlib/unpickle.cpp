@@ -82,7 +82,17 @@ public:
         for (auto& kv : sparse_memo_) decref(kv.second);
     }
 
-    Ref load();
+    // Runs the opcodes up to STOP. On failure, the containers and NEWOBJ instances this load
+    // created are emptied before they are released: Toy has no cycle collector, and a
+    // corrupt pickle can tie them into a cycle (a list holding a tuple holding the list)
+    // before it fails, which would otherwise leak.
+    Ref load() {
+        Ref r = run();
+        if (!r) break_created();
+        for (Value v : created_) decref(v);
+        created_.clear();
+        return r;
+    }
 
     // A memo carried across loads (pickle.Unpickler): a dict index -> object.
     void import_memo(Dict* d) {
@@ -103,6 +113,39 @@ public:
     }
 
 private:
+    Ref run();
+    // Pushes a new container or instance and remembers it for break_created().
+    bool push_created(Ref r) {
+        if (!r) return false;
+        incref(*r);
+        created_.push_back(*r);
+        stack_.push_back(r.release());
+        return true;
+    }
+    void break_created() {
+        Ref saved = fetch_error();
+        for (Value v : created_) {
+            Type* t = type_of(v);
+            if (t == &list_type) {
+                List* l = v.as<List>();
+                std::vector<Value> items(l->items, l->items + l->size);
+                if (list_resize(l, 0)) {
+                    for (Value x : items) decref(x);
+                } else {
+                    clear_error();
+                }
+            } else if (t == &dict_type) {
+                dict_clear(v.as<Dict>());
+            } else if (t == &set_type) {
+                Ref r = call_method(v, TOY_NAME(clear), {});
+                if (!r) clear_error();
+            } else if (Dict** dp = instance_dict_ptr(v); dp && *dp) {
+                dict_clear(*dp);
+            }
+        }
+        if (saved) restore_error(std::move(saved));
+    }
+
     // ---- input ----------------------------------------------------------------------------
     // Makes n bytes available at *p; false with an exception. EOF inside an argument is
     // "pickle data was truncated".
@@ -377,7 +420,7 @@ private:
                    false;
         Tuple* at = args.as<Tuple>();
         if (!use_kwargs || kwargs.as<Dict>()->used == 0)
-            return push_new(t->new_(t, CallArgs{at->items, static_cast<size_t>(at->size), nullptr}));
+            return push_created(t->new_(t, CallArgs{at->items, static_cast<size_t>(at->size), nullptr}));
         // With keywords: args then the keyword values, names in a tuple.
         Dict* kw = kwargs.as<Dict>();
         std::vector<Value> all(at->items, at->items + at->size);
@@ -394,7 +437,7 @@ private:
             keep.push_back(Ref::borrow(v));
             all.push_back(v);
         }
-        return push_new(t->new_(t, CallArgs{all.data(), static_cast<size_t>(at->size), names.get()}));
+        return push_created(t->new_(t, CallArgs{all.data(), static_cast<size_t>(at->size), names.get()}));
     }
     bool load_build();
     bool do_append(size_t x);
@@ -410,6 +453,7 @@ private:
     size_t len_ = 0, pos_ = 0;
     std::string file_buf_;
     Value file_read_ = Value::null(), file_readline_ = Value::null();
+    std::vector<Value> created_;  // owned: containers and instances made by this load
     std::vector<Value> stack_;  // owned
     std::vector<size_t> marks_;
     std::vector<Value> memo_;   // owned (null: unset)
@@ -492,6 +536,10 @@ bool Unpickler::load_build() {
     }
     if (!(*state).is_none()) {
         if (!is_dict(*state)) return (void)unpickling_error("state is not a dictionary"), false;
+        // A class's __dict__ is a read-only mappingproxy in CPython: no item assignment.
+        if (type_has(type_of(inst), kTypeSubclass))
+            return (void)raise(&exc::TypeError, "'mappingproxy' object does not support item assignment"),
+                   false;
         Ref dict = getattr(inst, TOY_NAME(__dict__));
         if (!dict) return false;
         Ref items = dict_items_to_list(state.as<Dict>());
@@ -598,24 +646,56 @@ bool Unpickler::load_additems() {
     return true;
 }
 
+// int(text, 10) of a text opcode's argument (the line with its newline), as CPython's
+// PyLong_FromString: UnicodeDecodeError for bytes that are not UTF-8, ValueError "invalid
+// literal for int() with base 10: '12x\n'" for anything but optional blanks around a signed
+// decimal number. Ints beyond int64 raise OverflowError (Toy has no big ints yet).
+bool parse_text_int(const char* p, size_t n, int64_t* out) {
+    Ref text = bytes_decode(std::string_view(p, n), "utf-8", "strict");
+    if (!text) return false;
+    std::string_view s = text.as<Str>()->view();
+    size_t b = s.find_first_not_of(" \t\n\r\f\v"), e = s.find_last_not_of(" \t\n\r\f\v");
+    std::string body = b == std::string_view::npos ? std::string() : std::string(s.substr(b, e - b + 1));
+    bool ok = !body.empty();
+    size_t i = (ok && (body[0] == '+' || body[0] == '-')) ? 1 : 0;
+    if (i >= body.size()) ok = false;
+    for (size_t k = i; ok && k < body.size(); ++k)
+        if (body[k] < '0' || body[k] > '9') ok = false;
+    if (!ok)
+        return (void)raisef(&exc::ValueError, "invalid literal for int() with base 10: {}",
+                            repr_string(*text)),
+               false;
+    errno = 0;
+    long long v = std::strtoll(body.c_str(), nullptr, 10);
+    if (errno == ERANGE) return (void)raise(&exc::OverflowError, "int too big to convert"), false;
+    *out = v;
+    return true;
+}
+
 bool Unpickler::load_text_int(bool is_long) {
     const char* p;
     size_t n;
     if (!readline(&p, &n)) return false;
-    if (n < 1) return (void)unpickling_error("pickle data was truncated"), false;
-    std::string s(p, n);
-    if (!s.empty() && s.back() == '\n') s.pop_back();
-    if (!is_long && s.size() == 2 && s[0] == '0' && (s[1] == '0' || s[1] == '1')) {
+    if (n < 2) return (void)unpickling_error("pickle data was truncated"), false;
+    if (is_long) {
+        // "123L\n": the L goes, the newline stays for the message.
+        std::string s(p, n);
+        if (s.size() >= 2 && s[s.size() - 2] == 'L') s.erase(s.size() - 2, 1);
+        int64_t v;
+        if (!parse_text_int(s.data(), s.size(), &v)) return false;
+        return push_new(make_int(v));
+    }
+    std::string s(p, n - 1);
+    if (s.size() == 2 && s[0] == '0' && (s[1] == '0' || s[1] == '1')) {
         push(Ref::boolean(s[1] == '1'));
         return true;
     }
-    if (is_long && !s.empty() && s.back() == 'L') s.pop_back();
+    // strtol with base 0 (0x.., 0o.. accepted), as CPython's load_int.
     errno = 0;
     char* end = nullptr;
-    long long v = std::strtoll(s.c_str(), &end, is_long ? 10 : 0);
-    if (s.empty() || errno || *end != '\0') {
+    long long v = std::strtoll(s.c_str(), &end, 0);
+    if (s.empty() || s.find('\0') != std::string::npos || errno || *end != '\0') {
         if (errno == ERANGE) return (void)raise(&exc::OverflowError, "int too big to convert"), false;
-        if (is_long) return push_new(int_from_string(s, 10));
         return (void)raise(&exc::ValueError, "could not convert string to int"), false;
     }
     return push_new(make_int(v));
@@ -770,12 +850,12 @@ bool Unpickler::load_inst_or_obj(bool inst) {
     if (args->size == 0 && type_has(type_of(*cls), kTypeSubclass)) {
         Type* t = cls.as<Type>();
         if (!t->new_) return (void)raisef(&exc::TypeError, "cannot create '{}' instances", t->name), false;
-        return push_new(t->new_(t, CallArgs{nullptr, 0, nullptr}));
+        return push_created(t->new_(t, CallArgs{nullptr, 0, nullptr}));
     }
     return push_new(call(*cls, CallArgs{args->items, static_cast<size_t>(args->size), nullptr}));
 }
 
-Ref Unpickler::load() {
+Ref Unpickler::run() {
     const char* p;
     for (;;) {
         if (pos_ >= len_ && file_read_.is_null())
@@ -881,14 +961,14 @@ Ref Unpickler::load() {
                 ok = load_counted_tuple(stack_.size() - static_cast<size_t>(m));
                 break;
             }
-            case EMPTY_LIST: ok = push_new(Ref(new_list())); break;
-            case EMPTY_DICT: ok = push_new(Ref(new_dict())); break;
-            case EMPTY_SET: ok = push_new(new_set(&set_type)); break;
+            case EMPTY_LIST: ok = push_created(Ref(new_list())); break;
+            case EMPTY_DICT: ok = push_created(Ref(new_dict())); break;
+            case EMPTY_SET: ok = push_created(new_set(&set_type)); break;
             case LIST: {
                 int64_t m = marker();
                 if (m < 0) return nullptr;
                 RefT<List> l = pop_list(static_cast<size_t>(m));
-                ok = push_new(Ref(std::move(l)));
+                ok = push_created(Ref(std::move(l)));
                 break;
             }
             case DICT: {
@@ -901,7 +981,7 @@ Ref Unpickler::load() {
                 for (size_t k = i + 1; k < j; k += 2)
                     if (!dict_set(d.get(), stack_[k - 1], stack_[k])) return nullptr;
                 clear_to(i);
-                push(Ref(std::move(d)));
+                ok = push_created(Ref(std::move(d)));
                 break;
             }
             case FROZENSET: {
@@ -969,7 +1049,7 @@ Ref Unpickler::load() {
                 ok = load_put(rd_le(p, 4));
                 break;
             case MEMOIZE: {
-                if (stack_.size() <= fence()) return underflow(), nullptr;
+                if (stack_.size() <= fence()) return (void)underflow(), nullptr;
                 uint64_t idx = memo_.size();
                 if (!sparse_memo_.empty()) {
                     // The next index after every stored one, as CPython's memo_len.
@@ -984,15 +1064,13 @@ Ref Unpickler::load() {
                 size_t n;
                 if (!readline(&p, &n)) return nullptr;
                 if (n < 2) return unpickling_error("pickle data was truncated");
-                std::string s(p, n - 1);
-                char* end = nullptr;
-                errno = 0;
-                long long idx = std::strtoll(s.c_str(), &end, 10);
-                if (s.empty() || *end != '\0' || errno)
-                    return raisef(&exc::ValueError, "invalid literal for int() with base 10: {}",
-                                  repr_string(Ref(new_str(s)).get()));
+                if (op == PUT && stack_.size() <= fence()) return (void)underflow(), nullptr;
+                int64_t idx;
+                if (!parse_text_int(p, n, &idx)) return nullptr;
                 if (op == GET) {
-                    ok = load_get(static_cast<uint64_t>(idx < 0 ? UINT64_MAX : idx));
+                    if (idx < 0)
+                        return unpickling_error(fmt::format("Memo value not found at index {}", idx));
+                    ok = load_get(static_cast<uint64_t>(idx));
                 } else {
                     if (idx < 0) return raise(&exc::ValueError, "negative PUT argument");
                     ok = load_put(static_cast<uint64_t>(idx));

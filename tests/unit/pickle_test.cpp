@@ -5,7 +5,9 @@
 //
 // Toy has no cycle collector: a mutated pickle can build a cycle (a list that contains
 // itself through the memo), so after each successful load the result graph is taken apart by
-// a small Toy helper (break_cycles) before it is dropped.
+// a small Toy helper (break_cycles) before it is dropped. For the same reason the samples
+// reference no global that can create a class (type(None) would pickle `builtins.type`, and
+// a mutated REDUCE could then call type(name, bases, dict): classes are cycles in Toy).
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -40,9 +42,23 @@ class Point:
 class Slots:
     __slots__ = ("a", "b")
 
+import _codecs
+ORIGINAL = {c: dict(c.__dict__) for c in (Point, Slots)}
+
 def break_cycles(root):
-    # Empties every mutable container and instance dict reachable from root.
+    # Empties every mutable container and instance dict reachable from root, and undoes what
+    # a BUILD may have done to the globals a pickle can name (class and function attributes).
     stack = [root]
+    for c, orig in ORIGINAL.items():
+        for k in list(c.__dict__):
+            if k not in orig:
+                stack.append(getattr(c, k))
+                delattr(c, k)
+            elif c.__dict__[k] is not orig[k]:
+                stack.append(c.__dict__[k])
+                setattr(c, k, orig[k])
+    for f in (samples, break_cycles, _codecs.encode, _codecs.decode):
+        stack.append(f.__dict__)
     seen = set()
     mutable = []
     while stack:
@@ -59,10 +75,18 @@ def break_cycles(root):
             stack.extend(o.keys())
             stack.extend(o.values())
             mutable.append(o)
+        elif t is Slots:
+            for name in Slots.__slots__:
+                if hasattr(o, name):
+                    stack.append(getattr(o, name))
+                    mutable.append((o, name))
         elif hasattr(o, "__dict__") and not isinstance(o, type) and type(o.__dict__) is dict:
             stack.append(o.__dict__)
     for o in mutable:
-        o.clear()
+        if type(o) is tuple:
+            delattr(o[0], o[1])
+        else:
+            o.clear()
 
 def samples():
     p = Point(1, "two")
@@ -76,7 +100,7 @@ def samples():
         "h\u00e9llo \u20ac", b"", b"bytes", bytearray(b"ba"), (), (1,), (1, 2), (1, 2, 3),
         (1, 2, 3, 4), [], [1, "a", None], {}, {"k": [1, 2], 3: (4,)}, set(), {1, 2, 3},
         frozenset({4, 5}), [shared, shared, (shared,)], p, [p, p], s, len, Point, range(1, 9, 2),
-        Ellipsis, type(None), list(range(1200)), {i: str(i) for i in range(1100)},
+        Ellipsis, list(range(1200)), {i: str(i) for i in range(1100)},
         ["x" * 300, b"y" * 300], cyc,
     ]
     out = []
