@@ -930,7 +930,7 @@ private:
         }
         Type* solid = solid_base(t);
         if (required && solid != &object_type && !type_has(solid, kExceptionSubclass))
-            return raisef(&exc::TypeError, "cannot pickle '{}' object", solid->name);
+            return raisef(&exc::TypeError, "cannot pickle '{}' object", type_name(obj));
         Ref state = Ref::none();
         Dict** dp = instance_dict_ptr(obj);
         if (dp && *dp && (*dp)->used > 0) state = Ref::borrow(Value::object(*dp));
@@ -985,7 +985,7 @@ private:
     // CPython 3.11's reduce_newobj (object.__reduce_ex__ for protocol >= 2).
     Ref default_reduce(Value obj) {
         Type* t = type_of(obj);
-        if (t->new_ == nullptr) return raisef(&exc::TypeError, "cannot pickle '{}' object", t->name);
+        if (t->new_ == nullptr) return raisef(&exc::TypeError, "cannot pickle '{}' object", type_name(obj));
         // Exceptions: BaseException.__reduce__ = (type, args[, __dict__]).
         if (type_has(t, kExceptionSubclass)) {
             BaseExceptionObject* e = as_exception(obj);
