@@ -46,6 +46,7 @@ QUICK_ARGS = {
     "pickle_roundtrip": "100000",
     "pool_sequential": "2000000", "pool_map": "2000000",
     "pipe_throughput": "8",
+    "gather_sleep": "1000", "task_roundtrip": "10000", "echo_server": "20",
     "deque_ops": "100000", "itertools_ops": "40000",
 }
 
