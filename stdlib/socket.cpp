@@ -38,7 +38,9 @@
 #include <cmath>
 #include <cstddef>
 #include <cstring>
+#include <memory>
 #include <mutex>
+#include <new>
 #include <string>
 
 #include "runtime/abstract.h"
@@ -760,7 +762,15 @@ Ref recv_impl(SocketObject* s, int64_t n, int flags, bool from) {
     };
     if (!sock_call(s, false, op, &r)) return nullptr;
     Ref data;
-    if (big && r == n) {
+    if (r > n) {
+        // MSG_TRUNC reports the datagram's full length: CPython's bytes then has that length,
+        // the bytes past the received ones zero.
+        RefT<Bytes> b = new_bytes_uninit(r);
+        if (!b) return nullptr;
+        std::memcpy(b->data, buf, static_cast<size_t>(n));
+        std::memset(b->data + n, 0, static_cast<size_t>(r - n));
+        data = Ref(std::move(b));
+    } else if (big && r == n) {
         data = Ref(std::move(big));
     } else {
         data = Ref(new_bytes(std::string_view(buf, static_cast<size_t>(r))));
@@ -810,25 +820,45 @@ Ref recv_into_impl(Value self, CallArgs a, bool from) {
     if (nbytes > cap)
         return raise(&exc::ValueError, from ? "nbytes is greater than the length of the buffer"
                                             : "buffer too small for requested bytes");
-    std::string tmp;
-    char small[8192];
-    char* buf = small;
-    if (nbytes > static_cast<int64_t>(sizeof small)) {
-        tmp.resize(static_cast<size_t>(nbytes));
-        buf = tmp.data();
-    }
+    SocketObject* s = as_sock(self);
     sockaddr_storage ss;
     socklen_t len = 0;
     ssize_t r;
-    auto op = [&](int fd) -> ssize_t {
-        if (!from) return ::recv(fd, buf, static_cast<size_t>(nbytes), flags);
-        len = sizeof ss;
-        return ::recvfrom(fd, buf, static_cast<size_t>(nbytes), flags, reinterpret_cast<sockaddr*>(&ss), &len);
-    };
-    if (!sock_call(as_sock(self), false, op, &r)) return nullptr;
-    ByteArray* ba = target.as<ByteArray>();
-    int64_t n = r < ba->size ? r : ba->size;  // resized meanwhile by another thread
-    if (n > 0) std::memcpy(ba->data, buf, static_cast<size_t>(n));
+    if (s->timeout == 0) {
+        // Non-blocking: the GIL stays held for the whole call, so the bytes go straight into
+        // the bytearray (its buffer is looked up again for each try: a signal handler run
+        // after EINTR may have resized it).
+        auto op = [&](int fd) -> ssize_t {
+            ByteArray* ba = target.as<ByteArray>();
+            size_t n = static_cast<size_t>(nbytes < ba->size ? nbytes : ba->size);
+            char dummy;
+            char* dst = ba->data ? ba->data : &dummy;
+            if (!from) return ::recv(fd, dst, n, flags);
+            len = sizeof ss;
+            return ::recvfrom(fd, dst, n, flags, reinterpret_cast<sockaddr*>(&ss), &len);
+        };
+        if (!sock_call(s, false, op, &r)) return nullptr;
+    } else {
+        // The GIL is released while waiting: receive into a private buffer, copy afterwards.
+        std::unique_ptr<char[]> big;
+        char small[8192];
+        char* buf = small;
+        if (nbytes > static_cast<int64_t>(sizeof small)) {
+            big.reset(new (std::nothrow) char[static_cast<size_t>(nbytes)]);
+            if (!big) return raise_no_memory();
+            buf = big.get();
+        }
+        auto op = [&](int fd) -> ssize_t {
+            if (!from) return ::recv(fd, buf, static_cast<size_t>(nbytes), flags);
+            len = sizeof ss;
+            return ::recvfrom(fd, buf, static_cast<size_t>(nbytes), flags, reinterpret_cast<sockaddr*>(&ss), &len);
+        };
+        if (!sock_call(s, false, op, &r)) return nullptr;
+        ByteArray* ba = target.as<ByteArray>();
+        int64_t n = r < nbytes ? r : nbytes;  // MSG_TRUNC may report more than was received
+        if (n > ba->size) n = ba->size;         // resized meanwhile by another thread
+        if (n > 0) std::memcpy(ba->data, buf, static_cast<size_t>(n));
+    }
     Ref count = make_int(r);
     if (!from || !count) return count;
     Ref addr = make_address(reinterpret_cast<sockaddr*>(&ss), len);
