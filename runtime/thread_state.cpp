@@ -94,6 +94,15 @@ void unlink_thread_state(ThreadState* ts) {
     ts->next_in_interp = ts->prev_in_interp = nullptr;
 }
 
+void detach_thread_state(ThreadState* ts) {
+    if (!ts || !ts->interp) return;
+    {
+        std::lock_guard<std::mutex> lock(ts->interp->threads_mu);
+        unlink_thread_state(ts);
+    }
+    ts->interp = nullptr;
+}
+
 void delete_thread_state(ThreadState* ts) {
     if (!ts) return;
     if (ts->interp) {

@@ -75,13 +75,12 @@ void set_current_thread(ThreadState* ts);
 ThreadState* new_thread_state(Interpreter* interp);
 // Unlinks it from its interpreter's list, clears its exceptions and unmaps its stack. Must
 // not be current on another thread.
-// requested by futures: fix a use-after-free (ASan, since aa3f987; 1 run in 30 of
-// "start a thread, join it, exit"): stdlib/thread.cpp thread_main decrements
-// interp->thread_count and releases the GIL, then delete_thread_state() locks
-// ts->interp->threads_mu to unlink ts, but the main thread may have deleted the
-// interpreter in between. Unlink (and clear ts->interp) while the GIL is still held,
-// before --thread_count.
 void delete_thread_state(ThreadState* ts);
+// Unlinks `ts` from its interpreter's list and clears ts->interp, taking threads_mu. A
+// thread leaving the interpreter calls it while it still holds the GIL (so the interpreter
+// surely exists): after it gives the GIL back, the main thread may free the interpreter,
+// and delete_thread_state() then must not touch it (futures found that use-after-free).
+void detach_thread_state(ThreadState* ts);
 // (fork) Removes `ts` from its interpreter's list; the caller holds interp->threads_mu (or
 // is the fork path in the child, where no other thread exists).
 void unlink_thread_state(ThreadState* ts);

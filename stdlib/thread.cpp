@@ -419,6 +419,9 @@ void* thread_main(void* arg) {
     ts->exc.reset();
     ts->handled_exc.reset();
     ts->thread_dict.reset();
+    // Leave the interpreter's thread list while the interpreter surely exists (GIL held):
+    // once the GIL is given back the main thread may free it (runtime/thread_state.h).
+    detach_thread_state(ts);
     --interp->thread_count;
     interp->gil->release(ts, GilReleaseReason::kExit);
     set_current_thread(nullptr);
