@@ -1,8 +1,12 @@
-// pickle.cpp: the native `_pickle` module: CPython's pickle protocol (2-5 written, 0-5 read),
+// pickle.cpp: the native `_pickle` module: CPython's pickle protocols 0-5 (written and read),
 // byte for byte as CPython 3.11's C pickler writes builtin types. `pickle` itself is
 // stdlib/lib/pickle.toy (constants, Pickler/Unpickler classes) on top of this module.
 //
 // WRITING (class Pickler below). One pass over the object graph into a growable buffer.
+//   - Protocol 0 writes text arguments (I, L, F, V raw-unicode-escape, p/g memo lines, MARK
+//     LIST / MARK DICT and one APPEND / SETITEM per item); protocol 1 binary ones without the
+//     protocol 2 opcodes (no TUPLE1-3, NEWOBJ, LONG1, NEWTRUE): instances then reduce through
+//     copyreg._reconstructor as CPython's copyreg._reduce_ex.
 //   - Framing (protocol 4+): PROTO sits outside any frame; every later write opens a frame
 //     lazily (9 header bytes reserved at frame_start_). At the start of each save() a frame
 //     of >= 64 KiB is committed (its FRAME header filled in); a frame under 4 bytes loses its
@@ -157,7 +161,8 @@ public:
     Value reducer_override = Value::null();
     Value dispatch_table = Value::null();
 
-    Pickler(int proto, bool fix_imports) : proto_(proto), fix_imports_(fix_imports && proto < 3) {}
+    Pickler(int proto, bool fix_imports)
+        : proto_(proto), bin_(proto >= 1), fix_imports_(fix_imports && proto < 3) {}
     ~Pickler() { std::free(buf_); }
 
     // Writes the whole pickle of obj (PROTO .. STOP) into the buffer.
@@ -268,16 +273,30 @@ private:
     bool memoize(Value v) {
         int64_t idx = memo_.put(v);
         if (proto_ >= 4) return put(MEMOIZE);
+        if (!bin_) return write_text(PUT, std::to_string(idx));
         if (idx < 256) return put_op_u8(BINPUT, static_cast<uint8_t>(idx));
         return put_op_le(LONG_BINPUT, static_cast<uint64_t>(idx), 4);
     }
     bool write_get(int64_t idx) {
+        if (!bin_) return write_text(GET, std::to_string(idx));
         if (idx < 256) return put_op_u8(BINGET, static_cast<uint8_t>(idx));
         return put_op_le(LONG_BINGET, static_cast<uint64_t>(idx), 4);
+    }
+    // A protocol 0 opcode with a text argument: op, text, newline.
+    bool write_text(uint8_t op, std::string_view text) {
+        if (!room(text.size() + 2)) return false;
+        buf_[len_++] = static_cast<char>(op);
+        std::memcpy(buf_ + len_, text.data(), text.size());
+        len_ += text.size();
+        buf_[len_++] = '\n';
+        return true;
     }
 
     // ---- atoms ----------------------------------------------------------------------------
     bool save_long(int64_t x) {
+        bool fits32 = x >= -0x80000000LL && x <= 0x7fffffffLL;
+        if (!bin_ && fits32) return write_text(INT, std::to_string(x));
+        if (proto_ < 2 && !fits32) return write_text(LONG, std::to_string(x) + "L");
         if (x >= 0 && x <= 0xff) return put_op_u8(BININT1, static_cast<uint8_t>(x));
         if (x >= 0 && x <= 0xffff) return put_op_le(BININT2, static_cast<uint64_t>(x), 2);
         if (x >= -0x80000000LL && x <= 0x7fffffffLL)
@@ -302,6 +321,7 @@ private:
         return true;
     }
     bool save_float(double d) {
+        if (!bin_) return write_text(FLOAT, float_repr(d));
         uint64_t bits;
         std::memcpy(&bits, &d, 8);
         if (!room(9)) return false;
@@ -309,7 +329,34 @@ private:
         for (int i = 7; i >= 0; --i) buf_[len_++] = static_cast<char>((bits >> (8 * i)) & 0xff);
         return true;
     }
+    // Protocol 0's UNICODE argument: raw-unicode-escape, with backslash, NUL, newline, CR and
+    // ^Z escaped too (the line must stay one line), as CPython's _pickle.c.
+    static std::string raw_unicode_escape(std::string_view s) {
+        static const char kHex[] = "0123456789abcdef";
+        std::string out;
+        out.reserve(s.size());
+        size_t i = 0;
+        while (i < s.size()) {
+            uint32_t c = static_cast<uint8_t>(s[i]);
+            int extra = c < 0x80 ? 0 : c < 0xE0 ? 1 : c < 0xF0 ? 2 : 3;
+            if (extra) c &= (0x3F >> extra);
+            for (int k = 1; k <= extra && i + k < s.size(); ++k)
+                c = (c << 6) | (static_cast<uint8_t>(s[i + k]) & 0x3F);
+            i += 1 + extra;
+            if (c >= 0x10000) {
+                out += "\\U";
+                for (int sh = 28; sh >= 0; sh -= 4) out += kHex[(c >> sh) & 0xF];
+            } else if (c >= 256 || c == '\\' || c == 0 || c == '\n' || c == '\r' || c == 0x1a) {
+                out += "\\u";
+                for (int sh = 12; sh >= 0; sh -= 4) out += kHex[(c >> sh) & 0xF];
+            } else {
+                out += static_cast<char>(c);
+            }
+        }
+        return out;
+    }
     bool save_str_raw(std::string_view s) {
+        if (!bin_) return write_text(UNICODE, raw_unicode_escape(s));
         char hdr[9];
         size_t n = s.size();
         if (n <= 0xff && proto_ >= 4) {
@@ -403,10 +450,10 @@ private:
     bool save_tuple(Value v) {
         Tuple* t = v.as<Tuple>();
         int64_t n = t->size;
-        if (n == 0) return put(EMPTY_TUPLE);
+        if (n == 0) return bin_ ? put(EMPTY_TUPLE) : (put(MARK) && put(TUPLE));
         // Hold the tuple: a __reduce__ run while saving items cannot free it.
         Ref hold = Ref::borrow(v);
-        if (n <= 3) {
+        if (n <= 3 && proto_ >= 2) {
             for (int64_t i = 0; i < n; ++i)
                 if (!save(t->items[i], false)) return false;
             int64_t idx = memo_.get(v);
@@ -423,12 +470,26 @@ private:
         for (int64_t i = 0; i < n; ++i)
             if (!save(t->items[i], false)) return false;
         int64_t idx = memo_.get(v);
-        if (idx >= 0) return put(POP_MARK) && write_get(idx);
+        if (idx >= 0) {
+            if (bin_) return put(POP_MARK) && write_get(idx);
+            // Protocol 0 has no POP_MARK: pop the items and the mark.
+            for (int64_t i = 0; i <= n; ++i)
+                if (!put(POP)) return false;
+            return write_get(idx);
+        }
         if (!put(TUPLE)) return false;
         return memoize(v);
     }
     // Items of a list (exact or not, as C's batch_list_exact: re-reads size each step).
     bool batch_list(List* l) {
+        if (!bin_) {
+            // Protocol 0 has no APPENDS: one item at a time.
+            for (int64_t i = 0; i < l->size; ++i) {
+                Ref item = Ref::borrow(l->items[i]);
+                if (!save(*item, false) || !put(APPEND)) return false;
+            }
+            return true;
+        }
         if (l->size == 1) {
             Ref item = Ref::borrow(l->items[0]);
             if (!save(*item, false)) return false;
@@ -449,7 +510,7 @@ private:
         return true;
     }
     bool save_list(Value v) {
-        if (!put(EMPTY_LIST) || !memoize(v)) return false;
+        if (!(bin_ ? put(EMPTY_LIST) : (put(MARK) && put(LIST))) || !memoize(v)) return false;
         List* l = v.as<List>();
         if (l->size == 0) return true;
         Ref hold = Ref::borrow(v);
@@ -457,6 +518,13 @@ private:
     }
     // Items from an iterator (list subclasses, __reduce__'s fourth item): pickle.py's shape.
     bool batch_appends_iter(Value it) {
+        if (!bin_) {
+            for (;;) {
+                Ref x = iter_next(it);
+                if (!x) return !error_occurred();
+                if (!save(*x, false) || !put(APPEND)) return false;
+            }
+        }
         for (;;) {
             std::vector<Ref> tmp;
             while (static_cast<int>(tmp.size()) < kBatch) {
@@ -480,6 +548,17 @@ private:
         }
     }
     bool batch_setitems_iter(Value it) {
+        if (!bin_) {
+            for (;;) {
+                Ref x = iter_next(it);
+                if (!x) return !error_occurred();
+                if (!is_tuple(*x) || x.as<Tuple>()->size != 2)
+                    return (void)raise(&exc::TypeError, "dict items iterator must return 2-tuples"), false;
+                if (!save(x.as<Tuple>()->items[0], false) || !save(item(x.as<Tuple>(), 1), false) ||
+                    !put(SETITEM))
+                    return false;
+            }
+        }
         for (;;) {
             std::vector<Ref> tmp;
             while (static_cast<int>(tmp.size()) < kBatch) {
@@ -508,13 +587,23 @@ private:
         }
     }
     bool save_dict(Value v) {
-        if (!put(EMPTY_DICT) || !memoize(v)) return false;
+        if (!(bin_ ? put(EMPTY_DICT) : (put(MARK) && put(DICT))) || !memoize(v)) return false;
         Dict* d = v.as<Dict>();
         int64_t size = d->used;
         if (size == 0) return true;
         Ref hold = Ref::borrow(v);
         int64_t pos = 0;
         Value k, val;
+        if (!bin_) {
+            // Protocol 0 has no SETITEMS: one pair at a time.
+            while (dict_next(d, &pos, &k, &val)) {
+                Ref kr = Ref::borrow(k), vr = Ref::borrow(val);
+                if (!save(k, false) || !save(val, false) || !put(SETITEM)) return false;
+            }
+            if (d->used != size)
+                return (void)raise(&exc::RuntimeError, "dictionary changed size during iteration"), false;
+            return true;
+        }
         if (size == 1) {
             if (!dict_next(d, &pos, &k, &val)) return true;
             Ref kr = Ref::borrow(k), vr = Ref::borrow(val);
@@ -982,6 +1071,56 @@ private:
         return state;
     }
 
+    // copyreg._reduce_ex (object.__reduce_ex__ for protocols 0 and 1):
+    // (copyreg._reconstructor, (cls, base, state)[, dict]) where base is the first builtin
+    // class on the MRO and state base(obj) (None for object).
+    Ref reduce_ex_old(Value obj) {
+        Type* cls = type_of(obj);
+        Type* base = &object_type;
+        Tuple* mro = cls->mro;
+        for (int64_t i = 0; mro && i < mro->size; ++i) {
+            Type* b = mro->items[i].as<Type>();
+            if (!type_has(b, kHeapType)) {
+                base = b;
+                break;
+            }
+        }
+        Ref state = Ref::none();
+        std::string cls_name(type_name(obj));
+        if (base != &object_type) {
+            if (base == cls) return raisef(&exc::TypeError, "cannot pickle '{}' object", cls_name);
+            state = call(Value::object(base), {obj});
+            if (!state) return nullptr;
+        }
+        RefT<Tuple> args = new_tuple_of({Value::object(cls), Value::object(base), *state});
+        if (!args) return nullptr;
+        Ref dict;
+        if (!type_lookup(cls, TOY_NAME(__getstate__)).is_null()) {
+            bool found = false;
+            dict = call_special(obj, TOY_NAME(__getstate__), nullptr, 0, &found);
+            if (!dict) return nullptr;
+        } else {
+            Ref slots = getattr_or_null(obj, TOY_NAME(__slots__));
+            if (!slots && error_occurred()) return nullptr;
+            if (slots) {
+                int truth = truthy(*slots);
+                if (truth < 0) return nullptr;
+                if (truth)
+                    return raise(&exc::TypeError,
+                                 "a class that defines __slots__ without defining __getstate__ "
+                                 "cannot be pickled");
+            }
+            Dict** dp = instance_dict_ptr(obj);
+            dict = (dp && *dp) ? Ref::borrow(Value::object(*dp)) : Ref::none();
+        }
+        Ref reconstructor = lookup_global("copyreg", "_reconstructor");
+        if (!reconstructor) return nullptr;
+        int truth = truthy(*dict);
+        if (truth < 0) return nullptr;
+        if (truth) return Ref(new_tuple_of({*reconstructor, args.value(), *dict}));
+        return Ref(new_tuple_of({*reconstructor, args.value()}));
+    }
+
     // CPython 3.11's reduce_newobj (object.__reduce_ex__ for protocol >= 2).
     Ref default_reduce(Value obj) {
         Type* t = type_of(obj);
@@ -1014,6 +1153,7 @@ private:
             Value st = dp && *dp && (*dp)->used ? Value::object(*dp) : Value::none();
             return Ref(new_tuple_of({Value::object(t), a.value(), st}));
         }
+        if (proto_ < 2) return reduce_ex_old(obj);
         Ref args, kwargs;
         bool found = false;
         Ref r = call_special(obj, TOY_NAME(__getnewargs_ex__), nullptr, 0, &found);
@@ -1203,6 +1343,15 @@ private:
         if (!pid) return false;
         if ((*pid).is_none()) return true;
         *done = true;
+        if (!bin_) {
+            Ref text = str(*pid);
+            if (!text) return false;
+            std::string_view tv = text.as<Str>()->view();
+            for (unsigned char c : tv)
+                if (c >= 0x80 || c == '\n')
+                    return (void)pickling_error("persistent IDs in protocol 0 must be ASCII strings"), false;
+            return write_text(PERSID, tv);
+        }
         if (!save(*pid, true)) return false;
         return put(BINPERSID);
     }
@@ -1243,6 +1392,7 @@ public:
 
 private:
     int proto_;
+    bool bin_;  // protocol 1+: binary opcodes (protocol 0 writes text arguments)
     bool fix_imports_;
     bool framing_ = false;
     char* buf_ = nullptr;
@@ -1276,10 +1426,6 @@ bool parse_protocol(Value v, int* out) {
 
 Ref run_dump(Value obj, int proto, bool fix_imports, Value persistent_id, Value reducer_override,
              Value dispatch_table, Dict* memo = nullptr) {
-    if (proto < 2) {
-        // Protocols 0 and 1 (text and old binary) are not written by Toy.
-        return raisef(&exc::ValueError, "pickle protocol {} is not supported by Toy (use 2 to 5)", proto);
-    }
     Pickler p(proto, fix_imports);
     p.persistent_id = persistent_id;
     p.reducer_override = reducer_override;
