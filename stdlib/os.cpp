@@ -781,6 +781,39 @@ Ref os_urandom(Value, CallArgs a) {
     return Ref(new_bytes(buf));
 }
 
+Ref os_fspath(Value, CallArgs a) {
+    Value args[1] = {};
+    if (!parse_args("fspath", a, 1, 1, {"path"}, args)) return nullptr;
+    Value v = args[0];
+    if (is_str(v) || is_bytes(v)) return Ref::borrow(v);
+    static Str* fspath_name = intern("__fspath__");
+    Value m = v.is_object() ? type_lookup(v.as_object()->type, fspath_name) : Value::null();
+    if (m.is_null())
+        return raisef(&exc::TypeError, "expected str, bytes or os.PathLike object, not {}",
+                      type_name(v));
+    Ref r = call(m, {v});
+    if (!r) return nullptr;
+    if (!is_str(*r) && !is_bytes(*r))
+        return raisef(&exc::TypeError, "expected {}.__fspath__() to return str or bytes, not {}",
+                      type_name(v), type_name(*r));
+    return r;
+}
+
+// os.system: libc's system() (fork+exec of /bin/sh in the C library, no Toy code in the
+// child) with the GIL released while the command runs. Returns the wait status.
+Ref os_system(Value, CallArgs a) {
+    Value args[1] = {};
+    std::string cmd;
+    if (!parse_args("system", a, 1, 1, {"command"}, args) || !path_arg("system", args[0], &cmd))
+        return nullptr;
+    int st;
+    {
+        GilRelease unlocked(GilReleaseReason::kBlocking);
+        st = ::system(cmd.c_str());
+    }
+    return make_int(st);
+}
+
 Ref os_times(Value, CallArgs a) {
     if (!no_args("posix.times", a)) return nullptr;
     struct tms t;
@@ -852,7 +885,7 @@ const MethodDef kFunctions[] = {
     {"getpgid", os_getpgid}, {"setsid", os_setsid}, {"setpgid", os_setpgid},
     {"getuid", os_getuid}, {"geteuid", os_geteuid}, {"getgid", os_getgid},
     {"getegid", os_getegid}, {"umask", os_umask}, {"urandom", os_urandom},
-    {"times", os_times},
+    {"times", os_times}, {"fspath", os_fspath}, {"system", os_system},
     {nullptr, nullptr},
 };
 
