@@ -371,9 +371,10 @@ Ref os_read(Value, CallArgs a) {
     if (!detail::unpack_args("read", a, 2, 2) || !c_int(a.args[0], &fd)) return nullptr;
     if (!index_value(a.args[1], &n)) return nullptr;
     if (n < 0) return raise_errno(EINVAL);
-    // Small reads go through a stack buffer; large ones into a private heap buffer (no Toy
-    // object is written with the GIL released).
-    char small[65536];
+    // Small reads go through a small stack buffer (threads may have stacks of only 32 KiB),
+    // larger ones through a private heap buffer: no Toy object is written with the GIL
+    // released. The bytes object is built from it afterwards.
+    char small[4096];
     std::unique_ptr<char[]> big;
     char* buf = small;
     if (n > static_cast<int64_t>(sizeof small)) {
