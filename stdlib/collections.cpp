@@ -915,7 +915,33 @@ Ref source_line(Value, CallArgs a) {
     return Ref(new_str(line));
 }
 
+// _code_info(code): (co_flags, co_argcount, co_posonlyargcount, co_kwonlyargcount,
+// co_varnames-prefix (the parameter names), co_name, co_filename, co_firstlineno): what
+// inspect needs while code objects expose no co_* attributes.
+Ref code_info(Value, CallArgs a) {
+    if (!detail::unpack_args("_code_info", a, 1, 1)) return nullptr;
+    Value v = a.args[0];
+    if (!v.is_object() || v.as_object()->type != &code_type)
+        return raisef(&exc::TypeError, "expected a code object, not {}", type_name(v));
+    CodeObject* c = v.as<CodeObject>();
+    int64_t nparams = c->argcount + c->kwonlyargcount + ((c->flags & kCoVarargs) ? 1 : 0) +
+                      ((c->flags & kCoVarkeywords) ? 1 : 0);
+    int64_t avail = c->localsplus_names ? c->localsplus_names->size : 0;
+    if (nparams > avail) nparams = avail;
+    RefT<Tuple> names = c->localsplus_names ? new_tuple_from(c->localsplus_names->items, nparams)
+                                            : new_tuple(0);
+    if (!names) return nullptr;
+    Ref flags = make_int(c->flags), argc = make_int(c->argcount), po = make_int(c->posonlyargcount),
+        kwo = make_int(c->kwonlyargcount), first = make_int(c->firstlineno);
+    if (!flags || !argc || !po || !kwo || !first) return nullptr;
+    Value name = c->name ? Value::object(c->name) : Value::none();
+    Value fname = c->filename ? Value::object(c->filename) : Value::none();
+    return new_tuple_of({flags.get(), argc.get(), po.get(), kwo.get(), names.value(), name, fname,
+                         first.get()});
+}
+
 const MethodDef kModuleFunctions[] = {
+    {"_code_info", code_info},
     {"_frame_info", frame_info},
     {"_tb_info", tb_info},
     {"_format_exception", format_exception_native},

@@ -638,10 +638,6 @@ Ref islice_next(Value self) {
     if (o->a.is_null()) return nullptr;
     int64_t& cnt = (*o->ix)[0];
     while (cnt < o->n0) {
-        if (o->n1 >= 0 && cnt >= o->n1) {
-            clear_val(o->a);
-            return nullptr;
-        }
         Ref v = iter_next(o->a);
         if (!v) {
             if (!error_occurred()) clear_val(o->a);
@@ -659,10 +655,11 @@ Ref islice_next(Value self) {
         return nullptr;
     }
     cnt++;
-    int64_t old = o->n0;
-    o->n0 += o->n2;
-    if (o->n0 > o->n1 && o->n1 >= 0) o->n0 = o->n1;
-    if (o->n0 < old) o->n0 = INT64_MAX;  // overflow
+    // As CPython: the next index, clamped to stop (also on overflow).
+    int64_t next;
+    if (__builtin_add_overflow(o->n0, o->n2, &next) || (o->n1 >= 0 && next > o->n1))
+        next = o->n1 >= 0 ? o->n1 : INT64_MAX;
+    o->n0 = next;
     return v;
 }
 
