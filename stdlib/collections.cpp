@@ -43,6 +43,7 @@ namespace toy {
 Type deque_type;
 Type deque_iter_type;
 Type deque_reviter_type;
+Type tuplegetter_type;
 
 namespace {
 
@@ -857,6 +858,54 @@ const MethodDef kDequeIterMethods[] = {
     {nullptr, nullptr},
 };
 
+// --- _tuplegetter: namedtuple's field descriptor ----------------------------------------------
+struct TupleGetter : Object {
+    int64_t index;
+    Value doc;  // owned
+};
+
+void tuplegetter_dealloc(Object* o) {
+    decref(static_cast<TupleGetter*>(o)->doc);
+    object_free(o, sizeof(TupleGetter));
+}
+
+Ref tuplegetter_new(Type*, CallArgs a) {
+    if (!detail::unpack_args("_tuplegetter", a, 2, 2)) return nullptr;
+    int64_t index;
+    if (!index_value(a.args[0], &index)) return nullptr;
+    TupleGetter* g = new_object<TupleGetter>(&tuplegetter_type, 0);
+    if (!g) return nullptr;
+    g->index = index;
+    incref(a.args[1]);
+    g->doc = a.args[1];
+    return Ref::steal(g);
+}
+
+Ref tuplegetter_get(Value descr, Value obj, Type*) {
+    if (obj.is_null() || obj.is_none()) return Ref::borrow(descr);
+    TupleGetter* g = descr.as<TupleGetter>();
+    if (!is_tuple(obj))
+        return raisef(&exc::TypeError,
+                      "descriptor for index '{}' for tuple subclasses doesn't apply to '{}' object",
+                      g->index, type_name(obj));
+    Tuple* t = obj.as<Tuple>();
+    if (g->index < 0 || g->index >= t->size) return raise(&exc::IndexError, "tuple index out of range");
+    return Ref::borrow(t->items[g->index]);
+}
+
+bool tuplegetter_set(Value, Value, Value v) {
+    (void)raise(&exc::AttributeError, v.is_null() ? "can't delete attribute" : "can't set attribute");
+    return false;
+}
+
+Ref tuplegetter_doc(Value self) { return Ref::borrow(self.as<TupleGetter>()->doc); }
+
+const GetSetDef kTupleGetterGetsets[] = {
+    {"__doc__", tuplegetter_doc},
+    {nullptr, nullptr},
+};
+
+
 // _frame_info(depth): (filename, lineno, funcname, globals) of the Toy frame `depth` levels
 // above the caller of _frame_info (0: the caller itself), or None past the bottom. What
 // namedtuple (the caller's __name__), warnings (stacklevel) and traceback need while sys
@@ -988,11 +1037,23 @@ RefT<Module> create_collections_module() {
             type_ready(it, &object_type);
         }
     });
+    static std::once_flag once_tg;
+    std::call_once(once_tg, [] {
+        tuplegetter_type.name = "_collections._tuplegetter";
+        tuplegetter_type.basic_size = sizeof(TupleGetter);
+        tuplegetter_type.dealloc = tuplegetter_dealloc;
+        tuplegetter_type.new_ = tuplegetter_new;
+        tuplegetter_type.descr_get = tuplegetter_get;
+        tuplegetter_type.descr_set = tuplegetter_set;
+        tuplegetter_type.getsets = kTupleGetterGetsets;
+        type_ready(&tuplegetter_type, &object_type);
+    });
     RefT<Module> m = new_module("_collections");
     if (!m || !module_add_functions(m.get(), kModuleFunctions)) return nullptr;
     if (!module_add(m.get(), "deque", Value::object(&deque_type)) ||
         !module_add(m.get(), "_deque_iterator", Value::object(&deque_iter_type)) ||
-        !module_add(m.get(), "_deque_reverse_iterator", Value::object(&deque_reviter_type)))
+        !module_add(m.get(), "_deque_reverse_iterator", Value::object(&deque_reviter_type)) ||
+        !module_add(m.get(), "_tuplegetter", Value::object(&tuplegetter_type)))
         return nullptr;
     return m;
 }
