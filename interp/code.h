@@ -73,9 +73,9 @@ enum CodeFlags : uint32_t {
 };
 
 extern Type code_type;
-// requested by asyncio: code objects expose the read-only Python attributes co_name,
-// co_qualname, co_filename and co_firstlineno (asyncio's Task/coroutine reprs print
-// 'coro=<f() done, defined at x.py:3>' as CPython does; today dir(code) is empty).
+// Python-level attributes (read-only): co_name, co_qualname, co_filename, co_firstlineno,
+// co_flags, co_argcount, co_posonlyargcount, co_kwonlyargcount, co_nlocals, co_stacksize,
+// co_consts, co_names, co_varnames, co_cellvars, co_freevars.
 
 // Layout conventions the compiler guarantees (as CPython 3.11):
 //   - localsplus_names: [0, argcount) positional parameters (positional-only first), then

@@ -105,19 +105,22 @@ Ref gen_run(Generator* g, Value v, bool* done, bool throwing) {
             *f->sp++ = v;
         }
     }
-    // The generator's own handled exception (suspended inside an except block) becomes the
-    // thread's while it runs.
-    Ref outer = ts->handled_exc.dup();
-    if (!g->exc_state.is_null()) {
-        ts->handled_exc = Ref::steal(g->exc_state);
-        g->exc_state = Value::null();
-    }
+    // The generator's own handled exception (CPython's gi_exc_state: set while it is
+    // suspended inside an except block, else empty) is the thread's while it runs; the
+    // resumer's goes on the outer_exc chain, where sys.exc_info() and a bare `raise` find it
+    // when the generator handles nothing itself.
+    Ref outer = std::move(ts->handled_exc);
+    ThreadState::OuterExc link{outer.get(), ts->outer_exc};
+    ts->outer_exc = &link;
+    ts->handled_exc = Ref::steal(g->exc_state);
+    g->exc_state = Value::null();
     g->running = true;
     Ref hold = Ref::borrow(Value::object(g));
     Ref r = run_frame(ts, f, throwing);
     g->running = false;
+    ts->outer_exc = link.previous;
     if (r && f->yielded) {
-        if (!ts->handled_exc.get().is(outer.get())) g->exc_state = ts->handled_exc.release();
+        g->exc_state = ts->handled_exc.release();
         ts->handled_exc = std::move(outer);
         *done = false;
         return r;

@@ -66,14 +66,6 @@ namespace detail {
 Ref gen_run(Generator* g, Value v, bool* done, bool throwing);
 // Throws `e` into the suspended frame, delegating to the iterator of a `yield from`/await.
 Ref gen_throw_exc(Generator* g, Ref e, bool* done);
-// requested by asyncio: a coroutine that catches an exception thrown into it by throw()
-// called from inside an `except` block of the caller, and then suspends inside its own
-// handler (await in the except block), loses its handled exception: on the next send()
-// (from outside any except block) a bare `raise` there says "No active exception to
-// reraise" (CPython re-raises the caught exception). Repro: coroutine
-// `try: await sub() except KeyError: await S0(); raise` where sub awaits a generator-based
-// awaitable; driver: send(None); `try: raise KeyError except BaseException as e:
-// c.throw(e)`; then c.send(None). asyncio works around it in Task.__wakeup.
 // close(): GeneratorExit thrown in; None once closed; null with an exception on error.
 Ref gen_close_impl(Generator* g);
 // throw(type[, value[, tb]]) arguments -> an exception instance.

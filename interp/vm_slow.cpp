@@ -468,7 +468,7 @@ Ref make_exception(Value v, const char* what) {
 }  // namespace
 
 void chain_context(ThreadState* ts, Value e) {
-    Value handled = *ts->handled_exc;
+    Value handled = topmost_handled_exc(ts);
     if (handled.is_null() || handled.is_none() || handled.is(e)) return;
     if (!is_exception_instance(e) || !is_exception_instance(handled)) return;
     // Avoid a cycle: if e is somewhere in handled's context chain, cut it there.
@@ -493,7 +493,7 @@ void chain_context(ThreadState* ts, Value e) {
 
 bool do_raise(ThreadState* ts, Value exc_v, Value cause) {
     if (exc_v.is_null()) {
-        Value h = *ts->handled_exc;
+        Value h = topmost_handled_exc(ts);
         if (h.is_null() || h.is_none()) {
             (void)raise(&exc::RuntimeError, "No active exception to reraise");
             return false;

@@ -29,7 +29,7 @@ bool is_exception(Value v) {
 Ref set_exception(Ref e) {
     ThreadState* ts = current_thread();
     Value value = e.get();
-    Value handled = ts->handled_exc.get();
+    Value handled = topmost_handled_exc(ts);
     if (!handled.is_null() && !handled.is(value) && is_exception(handled) && is_exception(value)) {
         // Avoid creating a cycle: if `value` is already in the context chain of the handled
         // exception, cut the chain there (Floyd's algorithm guards pre-existing cycles).

@@ -35,7 +35,16 @@ struct ThreadState {
     int64_t countdown = INT64_MAX;
 
     Ref exc;           // the exception being raised (null: none)
-    Ref handled_exc;   // the exception being handled by an except block (sys.exc_info())
+    Ref handled_exc;   // the exception being handled by an except block of the running code
+                       // (null/None: none); read it through topmost_handled_exc()
+    // (vm) While a generator or coroutine runs, the handled exceptions of the code that
+    // resumed it, innermost first: the generator's own handled_exc starts from its saved
+    // state (CPython's gi_exc_state), and an empty one falls back to these.
+    struct OuterExc {
+        Value exc;  // borrowed (gen_run keeps it alive)
+        OuterExc* previous;
+    };
+    OuterExc* outer_exc = nullptr;
     Frame* frame = nullptr;  // innermost executing frame
     Ref thread_dict;   // (integration, issue 3) per-thread data (_thread._local), or null
     int recursion_depth = 0;  // Toy frames + native re-entries into the VM
@@ -58,6 +67,17 @@ struct ThreadState {
     ThreadState* next_in_interp = nullptr;
     ThreadState* prev_in_interp = nullptr;
 };
+
+// The exception being handled (sys.exc_info(), a bare `raise`, __context__): the innermost
+// non-None one of the running code and the code that resumed the running generators (as
+// CPython's _PyErr_GetTopmostException). Borrowed; null when there is none.
+inline Value topmost_handled_exc(const ThreadState* ts) {
+    Value h = ts->handled_exc.get();
+    if (!h.is_null() && !h.is_none()) return h;
+    for (const ThreadState::OuterExc* o = ts->outer_exc; o; o = o->previous)
+        if (!o->exc.is_null() && !o->exc.is_none()) return o->exc;
+    return Value::null();
+}
 
 inline constexpr size_t kValueStackSize = size_t{1} << 20;  // Values per thread
 

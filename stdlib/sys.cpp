@@ -104,8 +104,9 @@ Ref sys_setrecursionlimit(Value, CallArgs a) {
 
 Ref handled_exception() {
     ThreadState* ts = current_thread();
-    if (!ts->handled_exc || ts->handled_exc.get().is_none()) return Ref::none();
-    return ts->handled_exc.dup();
+    Value h = topmost_handled_exc(ts);
+    if (h.is_null()) return Ref::none();
+    return Ref::borrow(h);
 }
 
 Ref sys_exc_info(Value, CallArgs a) {
