@@ -10,6 +10,7 @@
 // Locking: none; everything runs under the GIL and nothing blocks.
 #include <bit>
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -738,8 +739,10 @@ RefT<Module> create_struct_module() {
     std::call_once(once, [] {
         struct_error_type.name = "struct.error";
         struct_error_type.basic_size = sizeof(BaseExceptionObject);
-        struct_error_type.dict_offset = static_cast<int32_t>(
-            reinterpret_cast<uintptr_t>(&static_cast<BaseExceptionObject*>(nullptr)->dict));
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Winvalid-offsetof"
+        struct_error_type.dict_offset = static_cast<int32_t>(offsetof(BaseExceptionObject, dict));
+#pragma GCC diagnostic pop
         struct_error_type.flags |= kBaseType | kExceptionSubclass;
         type_ready(&struct_error_type, &exc::Exception);
 
