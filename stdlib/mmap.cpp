@@ -29,6 +29,7 @@
 #include "runtime/errors.h"
 #include "runtime/gil.h"
 #include "runtime/int.h"
+#include "runtime/list.h"
 #include "runtime/misc_types.h"
 #include "runtime/module.h"
 #include "runtime/native_function.h"
@@ -245,6 +246,29 @@ bool mmap_setitem(Value self, Value key, Value v) {
     if (!check_writable(m)) return false;
     m->data[idx] = static_cast<char>(byte);
     return true;
+}
+
+// Iteration yields 1-byte bytes objects, as CPython's (its sequence item is bytes, while
+// m[i] is an int). The bytes are copied out at iter() time.
+Ref mmap_iter(Value self) {
+    MmapObject* m = as_mmap(self);
+    if (!check_valid(m)) return nullptr;
+    RefT<List> items = new_list(m->size);
+    if (!items) return nullptr;
+    for (int64_t i = 0; i < m->size; ++i) {
+        RefT<Bytes> b = new_bytes(std::string_view(m->data + i, 1));
+        if (!b || !list_append(items.get(), b.value())) return nullptr;
+    }
+    return list_iter(items.value());
+}
+
+// bytes(m): Toy's bytes() has no buffer protocol, so the map offers __bytes__ (a copy of the
+// whole map, what CPython's buffer export gives).
+Ref mmap_bytes(Value self, CallArgs a) {
+    if (!detail::unpack_args("__bytes__", a, 0, 0)) return nullptr;
+    MmapObject* m = as_mmap(self);
+    if (!check_valid(m)) return nullptr;
+    return Ref(new_bytes(std::string_view(m->data, static_cast<size_t>(m->size))));
 }
 
 Ref mmap_close(Value self, CallArgs a) {
@@ -493,6 +517,7 @@ const MethodDef kMmapMethods[] = {
     {"move", mmap_move},
     {"resize", mmap_resize},
     {"madvise", mmap_madvise},
+    {"__bytes__", mmap_bytes},
     {"__enter__", mmap_enter},
     {"__exit__", mmap_exit},
     {nullptr, nullptr},
@@ -516,6 +541,7 @@ RefT<Module> create_mmap_module() {
         mmap_type.len = mmap_len;
         mmap_type.getitem = mmap_getitem;
         mmap_type.setitem = mmap_setitem;
+        mmap_type.iter = mmap_iter;
         mmap_type.methods = kMmapMethods;
         mmap_type.getsets = kMmapGetsets;
         type_ready(&mmap_type, &object_type);
