@@ -14,6 +14,10 @@
 // LONG_BINPUT 0xffffffff cannot allocate gigabytes. Objects are built through the runtime's
 // own functions (list_append, dict_set, type new_ slots, call), so refcounts stay balanced on
 // every path: the stack and memo own their values and release them in the destructor.
+// A load that fails empties the lists, dicts, sets and NEWOBJ instances it created before
+// releasing them: without a cycle collector, a corrupt pickle that tied them into a cycle
+// before failing would otherwise leak. Ints beyond int64 (LONG1/LONG4/L) raise OverflowError
+// until Toy has big ints; strings are decoded strictly (Toy strings hold no surrogates).
 //
 // No lock: both passes run with the GIL held, and touch only objects reachable from their
 // arguments; calls back into Toy code (reduce, find_class, setstate, file.read) may run
