@@ -989,7 +989,44 @@ Ref code_info(Value, CallArgs a) {
                          first.get()});
 }
 
+// _count_elements(mapping, iterable): Counter's counting loop (CPython's C helper). Native
+// dict operations when the mapping is a dict whose type keeps dict's get and __setitem__;
+// the generic get/[]= protocol otherwise.
+Ref count_elements(Value, CallArgs a) {
+    if (!detail::unpack_args("_count_elements", a, 2, 2)) return nullptr;
+    Value mapping = a.args[0];
+    Ref it = get_iter(a.args[1]);
+    if (!it) return nullptr;
+    bool fast = false;
+    if (is_dict(mapping)) {
+        Type* t = type_of(mapping);
+        fast = t == &dict_type ||
+               (type_lookup(t, TOY_NAME(get)).is(type_lookup(&dict_type, TOY_NAME(get))) &&
+                type_lookup(t, TOY_NAME(__setitem__)).is(type_lookup(&dict_type, TOY_NAME(__setitem__))));
+    }
+    Ref one = make_int(1);
+    for (;;) {
+        Ref key = iter_next(it.get());
+        if (!key) return error_occurred() ? nullptr : Ref::none();
+        if (fast) {
+            Dict* d = mapping.as<Dict>();
+            Value old = dict_get(d, key.get());
+            if (old.is_null() && error_occurred()) return nullptr;
+            Ref nv = old.is_null() ? one.dup() : binary_op(BinOp::kAdd, old, one.get());
+            if (!nv || !dict_set(d, key.get(), nv.get())) return nullptr;
+        } else {
+            Ref getm = getattr(mapping, TOY_NAME(get));
+            if (!getm) return nullptr;
+            Ref old = call(getm.get(), {key.get(), Value::small_int(0)});
+            if (!old) return nullptr;
+            Ref nv = binary_op(BinOp::kAdd, old.get(), one.get());
+            if (!nv || !setitem(mapping, key.get(), nv.get())) return nullptr;
+        }
+    }
+}
+
 const MethodDef kModuleFunctions[] = {
+    {"_count_elements", count_elements},
     {"_code_info", code_info},
     {"_frame_info", frame_info},
     {"_tb_info", tb_info},
