@@ -76,6 +76,8 @@ ThreadState* new_thread_state(Interpreter* interp) {
     if (margin > (size_t{2} << 20)) margin = size_t{2} << 20;
     if (margin > size / 2) margin = size / 2;
     ts->c_stack_limit = low + margin;
+    ts->c_stack_low = low;
+    ts->c_stack_high = high;
     if (interp) {
         std::lock_guard<std::mutex> lock(interp->threads_mu);
         ts->next_in_interp = interp->threads;

@@ -60,6 +60,11 @@ struct ThreadState {
     // the real end of this thread's stack): enter_recursive_call() raises RecursionError
     // below it whatever the recursion limit says.
     const char* c_stack_limit = nullptr;
+    // (fork) The bounds [c_stack_low, c_stack_high) of the thread's C stack, for the fork
+    // path: in the child, LeakSanitizer builds scan a vanished thread's stacks for the
+    // references it still held (runtime/fork.cpp).
+    const char* c_stack_low = nullptr;
+    const char* c_stack_high = nullptr;
 
     // (fork) Links of the interpreter's list of thread states (Interpreter::threads, guarded
     // by Interpreter::threads_mu): the fork path (runtime/fork.cpp) finds every other
