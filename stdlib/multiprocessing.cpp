@@ -2,12 +2,18 @@
 // (stdlib/lib/multiprocessing/, written in Toy as CPython's is in Python). Only the fork start
 // method exists: every child is made by os.fork() (runtime/fork.h), never here.
 //
-// SHARED MEMORY. shm_alloc() maps anonymous MAP_SHARED memory (one mapping per object, rounded
-// up to whole pages). A mapping made before fork() is the same physical memory in parent and
-// child; each process unmaps its own view when its last object using it dies (dealloc). No
-// allocator state lives in the shared pages, so a child can never corrupt the parent's
-// bookkeeping, and memory allocated after a fork is private to the process that made it (as
-// with CPython's heap, which re-initialises its arenas in the child).
+// SHARED MEMORY. shm_alloc() hands out zeroed anonymous MAP_SHARED memory. A mapping made
+// before fork() is the same physical memory in parent and child; each process unmaps its own
+// view when its last object using it dies (dealloc). Blocks over kSmallMax bytes get a mapping
+// of their own. Small blocks (semaphores, scalars, short arrays) are bump-allocated from
+// 256 KiB arenas with a 16-byte header naming their Arena; a block is never handed out twice,
+// so parent and child can never be given the same shared bytes: a process allocates only
+// from an arena it made itself (owner pid; a forked child starts a new one), and frees only
+// decrement its private live count (an arena is unmapped when it is not the current one and
+// its last block in this process is gone). The bookkeeping (Arena structs, g_current) is
+// private memory, copied at fork with the objects that use it, and guarded by the spin flag
+// g_arena_busy (held only for a few instructions; taken by the fork handler's prepare so no
+// thread of another interpreter is inside it at fork, cleared in parent and child).
 //
 // SEMLOCK. `SemLock(kind, value, maxvalue, name=None, unlink=False)` is CPython's
 // _multiprocessing.SemLock: a POSIX semaphore initialised with pshared=1 in a shared page, so
@@ -43,6 +49,7 @@
 #endif
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -57,6 +64,7 @@
 #include <cmath>
 #include <cstring>
 #include <mutex>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -92,29 +100,10 @@ size_t page_round(size_t n) {
     return (n + page - 1) / page * page;
 }
 
-// Zeroed shared memory of at least n bytes, or null with MemoryError/OSError set.
-void* shm_alloc(size_t n, size_t* mapped) {
-    *mapped = page_round(n);
-    void* p = ::mmap(nullptr, *mapped, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) {
-        int err = errno;
-        if (err == ENOMEM) (void)raise_no_memory();
-        else (void)raise_errno(err);
-        return nullptr;
-    }
-    return p;
-}
-
-void shm_free(void* p, size_t mapped) {
-    if (p) ::munmap(p, mapped);
-}
-
 // The pid of this process without a system call per lock operation: read once, and
 // refreshed in the child by a runtime fork handler (runtime/fork.h's single fork path; only
 // the forking thread runs there).
 std::atomic<pid_t> g_pid{0};
-
-void pid_after_fork_child() { g_pid.store(::getpid(), std::memory_order_relaxed); }
 
 pid_t current_pid() {
     pid_t p = g_pid.load(std::memory_order_relaxed);
@@ -123,6 +112,107 @@ pid_t current_pid() {
         g_pid.store(p, std::memory_order_relaxed);
     }
     return p;
+}
+
+constexpr size_t kArenaSize = size_t{256} << 10;
+constexpr size_t kSmallMax = 1024;
+
+struct Arena {
+    char* base;      // kArenaSize bytes, MAP_SHARED
+    size_t used;     // bytes handed out (bump pointer)
+    int64_t live;    // blocks of this arena still used by this process
+    pid_t owner;     // the process that made it: only it allocates from it
+};
+struct alignas(16) BlockHeader {
+    Arena* arena;
+};
+static_assert(sizeof(BlockHeader) == 16);
+
+std::atomic_flag g_arena_busy = ATOMIC_FLAG_INIT;
+Arena* g_current = nullptr;  // under g_arena_busy
+
+class ArenaGuard {
+public:
+    ArenaGuard() {
+        while (g_arena_busy.test_and_set(std::memory_order_acquire)) sched_yield();
+    }
+    ~ArenaGuard() { g_arena_busy.clear(std::memory_order_release); }
+    ArenaGuard(const ArenaGuard&) = delete;
+    ArenaGuard& operator=(const ArenaGuard&) = delete;
+};
+
+void release_arena(Arena* a) {
+    ::munmap(a->base, kArenaSize);
+    delete a;
+}
+
+// A small block, or null with errno set (ENOMEM).
+void* small_alloc(size_t n) {
+    if (n == 0) n = 1;  // a block always owns at least 16 bytes of its own
+    size_t need = sizeof(BlockHeader) + ((n + 15) & ~size_t{15});
+    ArenaGuard guard;
+    pid_t me = current_pid();
+    if (!g_current || g_current->owner != me || g_current->used + need > kArenaSize) {
+        void* m = ::mmap(nullptr, kArenaSize, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+                         -1, 0);
+        if (m == MAP_FAILED) return nullptr;
+        auto* a = new (std::nothrow) Arena{static_cast<char*>(m), 0, 0, me};
+        if (!a) {
+            ::munmap(m, kArenaSize);
+            errno = ENOMEM;
+            return nullptr;
+        }
+        Arena* old = g_current;
+        g_current = a;
+        if (old && old->live == 0) release_arena(old);
+    }
+    Arena* a = g_current;
+    auto* h = reinterpret_cast<BlockHeader*>(a->base + a->used);
+    h->arena = a;
+    a->used += need;
+    ++a->live;
+    return h + 1;
+}
+
+void small_free(void* p) {
+    BlockHeader* h = static_cast<BlockHeader*>(p) - 1;
+    ArenaGuard guard;
+    Arena* a = h->arena;
+    if (--a->live == 0 && a != g_current) release_arena(a);
+}
+
+void arena_prepare_fork() {
+    while (g_arena_busy.test_and_set(std::memory_order_acquire)) sched_yield();
+}
+void arena_parent_after_fork() { g_arena_busy.clear(std::memory_order_release); }
+void child_after_fork() {
+    g_pid.store(::getpid(), std::memory_order_relaxed);
+    g_arena_busy.clear(std::memory_order_release);
+}
+
+// Zeroed shared memory of at least n bytes, or null with MemoryError/OSError set. *mapped is
+// the size to pass to shm_free (0 for a small block).
+void* shm_alloc(size_t n, size_t* mapped) {
+    void* p;
+    if (n <= kSmallMax) {
+        *mapped = 0;
+        p = small_alloc(n);
+        if (p) return p;
+    } else {
+        *mapped = page_round(n);
+        p = ::mmap(nullptr, *mapped, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (p != MAP_FAILED) return p;
+    }
+    int err = errno;
+    if (err == ENOMEM) (void)raise_no_memory();
+    else (void)raise_errno(err);
+    return nullptr;
+}
+
+void shm_free(void* p, size_t mapped) {
+    if (!p) return;
+    if (mapped == 0) small_free(p);
+    else ::munmap(p, mapped);
 }
 
 int64_t this_tid() { return static_cast<int64_t>(reinterpret_cast<uintptr_t>(pthread_self())); }
@@ -995,7 +1085,7 @@ const MethodDef kFunctions[] = {
 };
 
 void init_types() {
-    register_runtime_fork_handler({nullptr, nullptr, pid_after_fork_child});
+    register_runtime_fork_handler({arena_prepare_fork, arena_parent_after_fork, child_after_fork});
     semlock_type.name = "_multiprocessing.SemLock";
     semlock_type.basic_size = sizeof(SemLockObject);
     semlock_type.flags |= kBaseType;
