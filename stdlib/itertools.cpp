@@ -1049,7 +1049,7 @@ Ref tee_fn(Value, CallArgs a) {
     Ref first;
     Value src = it.get();
     if (src.is_object() && (src.as_object()->type == &tee_type)) {
-        first = tee_copy(src, CallArgs{});
+        first = Ref::borrow(src);  // as CPython: the tee itself is the first result
     } else {
         TeeData* d = new_teedata(src);
         if (!d) return nullptr;
