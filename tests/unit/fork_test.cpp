@@ -72,17 +72,18 @@ ev = threading.Event()
 ts = [threading.Thread(target=ev.wait) for _ in range(5)]
 for t in ts:
     t.start()
-sys.ft_state = (ev, ts)
+sys.ft_state = (ev, ts, globals())
 )"),
               0);
     EXPECT_EQ(count_thread_states(interp), 6);
     EXPECT_EQ(run(interp, R"(
 import sys
-ev, ts = sys.ft_state
+ev, ts, g = sys.ft_state
 del sys.ft_state
 ev.set()
 for t in ts:
     t.join()
+g.clear()  # the first script's globals and functions refer to each other
 import time, _thread
 deadline = time.monotonic() + 30
 while _thread._count() and time.monotonic() < deadline:
@@ -114,7 +115,7 @@ ts = [threading.Thread(target=blocked) for _ in range(10)]
 for t in ts:
     t.start()
 ready.wait()
-sys.ft_state = (ev, ts)
+sys.ft_state = (ev, ts, globals())
 )"),
               0);
     ASSERT_EQ(count_thread_states(interp), 11);
@@ -149,11 +150,12 @@ assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
     EXPECT_EQ(wait_child(pid), 0);
     EXPECT_EQ(run(interp, R"(
 import sys
-ev, ts = sys.ft_state
+ev, ts, g = sys.ft_state
 del sys.ft_state
 ev.set()
 for t in ts:
     t.join()
+g.clear()  # the first script's globals and functions refer to each other
 )"),
               0);
     EXPECT_TRUE(destroy_interpreter(interp));
@@ -182,7 +184,7 @@ t = threading.Thread(target=holder)
 t.start()
 ready.wait()
 import sys
-sys.ft_state = (ev, t)
+sys.ft_state = (ev, t, globals())
 )";
     ASSERT_EQ(run(interp, src.c_str()), 0);
     pid_t pid = fork_interpreter();
@@ -194,10 +196,12 @@ sys.ft_state = (ev, t)
     EXPECT_EQ(c, 'D');
     EXPECT_EQ(run(interp, R"(
 import sys
-ev, t = sys.ft_state
+ev, t, g = sys.ft_state
 del sys.ft_state
 ev.set()
 t.join()
+del t
+g.clear()  # the first script's globals and functions refer to each other
 )"),
               0);
     // Now the parent's own D went away too.
