@@ -35,6 +35,19 @@
 //         which leaves only the current thread in threading.enumerate() and re-creates the
 //         locks of the threads that vanished.
 //
+// WHAT NEEDS NO RESET. The object allocator is malloc (glibc makes it fork-safe itself).
+// sys.stdout/stderr (stdlib/io.cpp) have no lock: a writer swaps its buffer out before it
+// releases the GIL for write(2), so the file object is consistent in the child (bytes a
+// vanished thread was writing are simply not written there; bytes still buffered are
+// written by both processes unless flushed before fork, exactly as in CPython). The import
+// machinery keeps no lock (a module a vanished thread was importing stays half-initialised
+// in sys.modules, as in CPython). Thread-local caches belong to the forking thread.
+//
+// LEAKS, SANITIZERS. Values on the vanished threads' frame value stacks and references held
+// by their native callers are leaked (see 5e). In LeakSanitizer builds the child keeps those
+// value stacks mapped and registers them and the threads' C stacks as root regions, so the
+// child's exit does not report them.
+//
 // INVARIANTS.
 //   - Only T runs between fork() and the return of fork_interpreter() in the child; no
 //     other thread of the parent exists there, so no lock is needed for (d)/(e).
