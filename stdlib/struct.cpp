@@ -249,29 +249,40 @@ bool get_int_arg(Value v, int64_t* out) {
     return true;
 }
 
-bool range_error(char c, bool native, int64_t size) {
-    switch (c) {
-        case 'b': return !struct_error("byte format requires -128 <= number <= 127").is_null();
-        case 'B': return !struct_error("ubyte format requires 0 <= number <= 255").is_null();
-        case 'h': return !struct_error("short format requires -32768 <= number <= 32767").is_null();
-        case 'H': return !struct_error("ushort format requires 0 <= number <= 65535").is_null();
-        default: break;
+// CPython's messages depend on which packer runs: '@' uses the native packers, and so do
+// '<' and '=' on a little-endian host for the codes whose standard size equals the native
+// one (all but l/L), since _struct swaps them in; '>' / '!' (and '<' l/L) use the
+// standard-size packers.
+bool uses_native_packer(char order, char code) {
+    if (order == '@') return true;
+    if ((order == '<' || order == '=') && std::endian::native == std::endian::little)
+        return code != 'l' && code != 'L';
+    return false;
+}
+
+bool int_range_error(char c, bool native_packer, int64_t size, bool negative) {
+    if (c == 'b') return !struct_error("byte format requires -128 <= number <= 127").is_null();
+    if (c == 'B') return !struct_error("ubyte format requires 0 <= number <= 255").is_null();
+    if (native_packer && c == 'h') return !struct_error("short format requires -32768 <= number <= 32767").is_null();
+    if (native_packer && c == 'H') return !struct_error("ushort format requires 0 <= number <= 65535").is_null();
+    bool is_unsigned = c == 'H' || c == 'I' || c == 'L' || c == 'Q' || c == 'N';
+    if (is_unsigned && negative) {
+        if (size == 8 && !native_packer) return !struct_error("int too large to convert").is_null();
+        return !struct_error("argument out of range").is_null();
     }
-    (void)native;
-    if (size == 4) {
-        if (c == 'i' || c == 'l')
-            (void)struct_error(fmt::format("'{}' format requires -2147483648 <= number <= 2147483647", c));
-        else
-            (void)struct_error(fmt::format("'{}' format requires 0 <= number <= 4294967295", c));
-        return false;
-    }
-    (void)struct_error("argument out of range");
+    if (size >= 8) return !struct_error("argument out of range").is_null();
+    int64_t bits = size * 8;
+    if (is_unsigned)
+        (void)struct_error(fmt::format("'{}' format requires 0 <= number <= {}", c,
+                                       (uint64_t{1} << bits) - 1));
+    else
+        (void)struct_error(fmt::format("'{}' format requires {} <= number <= {}", c,
+                                       -(int64_t{1} << (bits - 1)), (int64_t{1} << (bits - 1)) - 1));
     return false;
 }
 
 bool pack_one(const Item& it, Value v, char* p, char order) {
     bool le = little_endian(order);
-    bool native = order == '@';
     switch (it.code) {
         case 'c': {
             if (!(is_bytes(v) || is_bytearray(v)) || buffer_view(v).size() != 1) {
@@ -327,7 +338,8 @@ bool pack_one(const Item& it, Value v, char* p, char order) {
                 put_int(p, bits, 8, le);
             } else if (it.code == 'f') {
                 float fx = static_cast<float>(x);
-                if (std::isinf(fx) && !std::isinf(x)) {
+                // Only the standard packer checks the range; native '@' gives inf, as CPython.
+                if (std::isinf(fx) && !std::isinf(x) && order != '@') {
                     (void)raise(&exc::OverflowError, "float too large to pack with f format");
                     return false;
                 }
@@ -336,7 +348,14 @@ bool pack_one(const Item& it, Value v, char* p, char order) {
                 put_int(p, bits, 4, le);
             } else {
                 uint16_t h;
-                if (!pack_half(x, &h)) return false;
+                if (!pack_half(x, &h)) {
+                    if (!v.is_double() && error_matches(&exc::OverflowError)) {
+                        // An int argument: CPython reports its conversion instead.
+                        clear_error();
+                        (void)struct_error("int too large to convert");
+                    }
+                    return false;
+                }
                 put_int(p, h, 2, le);
             }
             return true;
@@ -352,16 +371,13 @@ bool pack_one(const Item& it, Value v, char* p, char order) {
         put_int(p, static_cast<uint64_t>(x), size, le);
         return true;
     }
+    bool np = uses_native_packer(order, it.code);
     if (is_unsigned) {
-        if (x < 0) {
-            if (size <= 2) return range_error(it.code, native, size);
-            (void)struct_error(!native && it.code == 'Q' ? "int too large to convert" : "argument out of range");
-            return false;
-        }
-        if (size < 8 && static_cast<uint64_t>(x) >> (size * 8)) return range_error(it.code, native, size);
+        if (x < 0) return int_range_error(it.code, np, size, true);
+        if (size < 8 && static_cast<uint64_t>(x) >> (size * 8)) return int_range_error(it.code, np, size, false);
     } else if (size < 8) {
         int64_t lo = -(int64_t{1} << (size * 8 - 1)), hi = (int64_t{1} << (size * 8 - 1)) - 1;
-        if (x < lo || x > hi) return range_error(it.code, native, size);
+        if (x < lo || x > hi) return int_range_error(it.code, np, size, false);
     }
     put_int(p, static_cast<uint64_t>(x), size, le);
     return true;
