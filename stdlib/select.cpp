@@ -57,6 +57,20 @@ int64_t monotonic_ns() {
     return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
+// now + ns, saturated (a huge timeout is a deadline that never comes).
+int64_t deadline_after(int64_t ns) {
+    int64_t now = monotonic_ns();
+    return ns > INT64_MAX - now ? INT64_MAX : now + ns;
+}
+
+// Milliseconds left until the deadline, rounded up, for poll(2) (0 once it has passed).
+int ms_until(int64_t deadline_ns) {
+    int64_t left = deadline_ns - monotonic_ns();
+    if (left <= 0) return 0;
+    int64_t ms = left / 1'000'000 + (left % 1'000'000 != 0);
+    return ms > INT_MAX ? INT_MAX : static_cast<int>(ms);
+}
+
 // PyObject_AsFileDescriptor: an int, or an object with a fileno() method.
 bool as_fd(Value v, int* out) {
     int64_t fd;
@@ -89,7 +103,8 @@ bool as_fd(Value v, int* out) {
     return true;
 }
 
-// Seconds (None: -1 = forever) for select() and epoll.poll().
+// Seconds (None: -1 = forever; negative: -2) for select() and epoll.poll(), converted as
+// CPython's _PyTime_FromSecondsObject (nanoseconds in an int64, its overflow messages).
 bool seconds_timeout(Value v, const char* type_msg, int64_t* out_ns) {
     if (v.is_null() || v.is_none()) {
         *out_ns = -1;
@@ -102,29 +117,34 @@ bool seconds_timeout(Value v, const char* type_msg, int64_t* out_ns) {
             (void)raise(&exc::ValueError, "Invalid value NaN (not a number)");
             return false;
         }
+        if (!(d * 1e9 >= -9223372036854775808.0 && d * 1e9 < 9223372036854775808.0)) {
+            (void)raise(&exc::OverflowError, "timestamp out of range for platform time_t");
+            return false;
+        }
     } else if (is_int(v)) {
         int64_t i;
-        if (!int_value(v, &i)) return false;
+        if (!int_value(v, &i) || i > 9223372036 || i < -9223372036) {
+            clear_error();
+            (void)raise(&exc::OverflowError, "timestamp too large to convert to C _PyTime_t");
+            return false;
+        }
         d = static_cast<double>(i);
     } else {
         (void)raise(&exc::TypeError, type_msg);
         return false;
     }
-    if (d > 9.2e9) {
-        (void)raise(&exc::OverflowError, "timestamp too large to convert to C _PyTime_t");
-        return false;
+    if (d < 0) {
+        *out_ns = -2;
+        return true;
     }
-    *out_ns = static_cast<int64_t>(std::ceil(d * 1e9));
-    if (*out_ns < 0) *out_ns = -2;  // negative
+    double ns = std::ceil(d * 1e9);
+    *out_ns = ns >= 9223372036854775807.0 ? INT64_MAX : static_cast<int64_t>(ns);
     return true;
 }
 
 int ms_left(int64_t deadline_ns) {
     if (deadline_ns < 0) return -1;
-    int64_t left = deadline_ns - monotonic_ns();
-    if (left <= 0) return 0;
-    int64_t ms = (left + 999'999) / 1'000'000;
-    return ms > INT_MAX ? INT_MAX : static_cast<int>(ms);
+    return ms_until(deadline_ns);
 }
 
 // Waits on `fds` with the GIL released, retrying after EINTR with the remaining time.
@@ -138,6 +158,7 @@ int wait_poll(std::vector<struct pollfd>& fds, int64_t deadline_ns) {
             n = ::poll(fds.data(), fds.size(), ms);
             err = errno;
         }
+        if (n == 0 && ms == INT_MAX) continue;  // a wait longer than poll() takes
         if (n >= 0) return n;
         if (err != EINTR) return (void)raise_errno(err), -1;
         if (!handle_pending_signals()) return -1;
@@ -187,7 +208,7 @@ Ref select_select(Value, CallArgs a) {
             fds[pos->second].events |= kEvents[i];
         }
     }
-    int64_t deadline = timeout_ns < 0 ? -1 : monotonic_ns() + timeout_ns;
+    int64_t deadline = timeout_ns < 0 ? -1 : deadline_after(timeout_ns);
     int n = wait_poll(fds, deadline);
     if (n < 0) return nullptr;
     for (const auto& p : fds)
@@ -327,7 +348,7 @@ Ref poll_poll(Value self, CallArgs a) {
     PollObject* p = as_poll(self);
     if (p->polling) return raise(&exc::RuntimeError, "concurrent poll() invocation");
     std::vector<struct pollfd> fds(*p->fds);
-    int64_t deadline = timeout_ns < 0 ? -1 : monotonic_ns() + timeout_ns;
+    int64_t deadline = timeout_ns < 0 ? -1 : deadline_after(timeout_ns);
     p->polling = true;
     int n = wait_poll(fds, deadline);
     p->polling = false;
@@ -491,7 +512,7 @@ Ref epoll_poll(Value self, CallArgs a) {
         evs = big.data();
     }
     const int epfd = e->epfd;
-    int64_t deadline = timeout_ns < 0 ? -1 : monotonic_ns() + timeout_ns;
+    int64_t deadline = timeout_ns < 0 ? -1 : deadline_after(timeout_ns);
     int n;
     for (;;) {
         int err;
@@ -505,6 +526,7 @@ Ref epoll_poll(Value self, CallArgs a) {
             n = ::epoll_wait(epfd, evs, static_cast<int>(maxevents), ms);
             err = errno;
         }
+        if (n == 0 && ms == INT_MAX) continue;  // a wait longer than epoll_wait() takes
         if (n >= 0) break;
         if (err != EINTR) return raise_errno(err);
         if (!handle_pending_signals()) return nullptr;

@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cmath>
 #include <cstddef>
 #include <cstring>
@@ -89,6 +90,20 @@ int64_t monotonic_ns() {
     return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
+// now + ns, saturated (a huge timeout is a deadline that never comes).
+int64_t deadline_after(int64_t ns) {
+    int64_t now = monotonic_ns();
+    return ns > INT64_MAX - now ? INT64_MAX : now + ns;
+}
+
+// Milliseconds left until the deadline, rounded up, for poll(2) (0 once it has passed).
+int ms_until(int64_t deadline_ns) {
+    int64_t left = deadline_ns - monotonic_ns();
+    if (left <= 0) return 0;
+    int64_t ms = left / 1'000'000 + (left % 1'000'000 != 0);
+    return ms > INT_MAX ? INT_MAX : static_cast<int>(ms);
+}
+
 Ref raise_timeout() { return raise(&exc::TimeoutError, "timed out"); }
 
 Ref raise_exc2(Type* t, int code, std::string_view msg) {
@@ -122,6 +137,39 @@ bool c_int_arg(Value v, int* out) {
     return true;
 }
 
+// Seconds as CPython's _PyTime_FromSecondsObject converts them (nanoseconds in an int64):
+// NaN -> ValueError; a float out of range -> "timestamp out of range for platform time_t";
+// an int out of range -> "timestamp too large to convert to C _PyTime_t".
+bool seconds_value(Value v, double* out) {
+    if (is_float(v)) {
+        double d = float_as_double(v);
+        if (std::isnan(d)) {
+            (void)raise(&exc::ValueError, "Invalid value NaN (not a number)");
+            return false;
+        }
+        if (!(d * 1e9 >= -9223372036854775808.0 && d * 1e9 < 9223372036854775808.0)) {
+            (void)raise(&exc::OverflowError, "timestamp out of range for platform time_t");
+            return false;
+        }
+        *out = d;
+        return true;
+    }
+    int64_t i;
+    if (!index_value(v, &i)) {
+        if (error_matches(&exc::OverflowError)) {
+            clear_error();
+            (void)raise(&exc::OverflowError, "timestamp too large to convert to C _PyTime_t");
+        }
+        return false;
+    }
+    if (i > 9223372036 || i < -9223372036) {
+        (void)raise(&exc::OverflowError, "timestamp too large to convert to C _PyTime_t");
+        return false;
+    }
+    *out = static_cast<double>(i);
+    return true;
+}
+
 // settimeout()/setdefaulttimeout() argument: None -> -1, else non-negative seconds.
 bool parse_timeout(Value v, double* out) {
     if (v.is_none()) {
@@ -129,17 +177,7 @@ bool parse_timeout(Value v, double* out) {
         return true;
     }
     double d;
-    if (is_float(v)) {
-        d = float_as_double(v);
-        if (std::isnan(d)) {
-            (void)raise(&exc::ValueError, "Invalid value NaN (not a number)");
-            return false;
-        }
-    } else {
-        int64_t i;
-        if (!index_value(v, &i)) return false;
-        d = static_cast<double>(i);
-    }
+    if (!seconds_value(v, &d)) return false;
     if (d < 0) {
         (void)raise(&exc::ValueError, "Timeout value out of range");
         return false;
@@ -183,7 +221,7 @@ bool sock_call(SocketObject* s, bool writing, Op&& op, ssize_t* result, int64_t 
         }
     }
     if (timeout > 0 && deadline_ns == 0)
-        deadline_ns = monotonic_ns() + static_cast<int64_t>(timeout * 1e9);
+        deadline_ns = deadline_after(static_cast<int64_t>(timeout * 1e9));
     for (;;) {
         ssize_t r;
         int err = 0;
@@ -193,11 +231,10 @@ bool sock_call(SocketObject* s, bool writing, Op&& op, ssize_t* result, int64_t 
             r = op(fd);
             if (r < 0) err = errno;
             while (r < 0 && timeout > 0 && (err == EWOULDBLOCK || err == EAGAIN)) {
-                int64_t left = deadline_ns - monotonic_ns();
-                if (left < 0) left = 0;
-                int ms = static_cast<int>((left + 999'999) / 1'000'000);
+                int ms = ms_until(deadline_ns);
                 struct pollfd p = {fd, static_cast<short>(writing ? POLLOUT : POLLIN), 0};
                 int n = ::poll(&p, 1, ms);
+                if (n == 0 && ms == INT_MAX) continue;  // a wait longer than poll() takes
                 if (n == 0) {
                     timed_out = true;
                     break;
@@ -675,18 +712,16 @@ bool do_connect(SocketObject* s, Value address, bool raise_errors, int* out_err)
         wait = timeout > 0 && err == EINPROGRESS;
     }
     if (wait) {
-        int64_t deadline = timeout > 0 ? monotonic_ns() + static_cast<int64_t>(timeout * 1e9) : -1;
+        int64_t deadline = timeout > 0 ? deadline_after(static_cast<int64_t>(timeout * 1e9)) : -1;
         for (;;) {
             int n, perr;
             {
                 GilRelease unlocked(GilReleaseReason::kBlocking);
-                int ms = -1;
-                if (deadline >= 0) {
-                    int64_t left = deadline - monotonic_ns();
-                    ms = left <= 0 ? 0 : static_cast<int>((left + 999'999) / 1'000'000);
-                }
+                int ms = deadline >= 0 ? ms_until(deadline) : -1;
                 struct pollfd p = {fd, POLLOUT, 0};
-                n = ::poll(&p, 1, ms);
+                do {
+                    n = ::poll(&p, 1, ms);
+                } while (n == 0 && ms == INT_MAX);
                 perr = errno;
             }
             if (n == 0) {
@@ -906,7 +941,7 @@ Ref socket_sendall(Value self, CallArgs a) {
     if (!data_arg(a.args[0], &copy, &data)) return nullptr;
     if (a.npos == 2 && !c_int_arg(a.args[1], &flags)) return nullptr;
     SocketObject* s = as_sock(self);
-    int64_t deadline = s->timeout > 0 ? monotonic_ns() + static_cast<int64_t>(s->timeout * 1e9) : 0;
+    int64_t deadline = s->timeout > 0 ? deadline_after(static_cast<int64_t>(s->timeout * 1e9)) : 0;
     size_t off = 0;
     do {
         ssize_t r;
