@@ -677,11 +677,13 @@ Ref socket_accept(Value self, CallArgs a) {
     if (!sock_call(s, false, op, &fd)) return nullptr;
     Ref fdv = make_int(fd);
     Ref addr = make_address(reinterpret_cast<sockaddr*>(&ss), len);
-    if (!fdv || !addr) {
+    RefT<Tuple> t;
+    if (fdv && addr) t = new_tuple_of({*fdv, *addr});
+    if (!t) {
         ::close(static_cast<int>(fd));
         return nullptr;
     }
-    return Ref(new_tuple_of({*fdv, *addr}));
+    return Ref(std::move(t));
 }
 
 // connect()/connect_ex(), as CPython's internal_connect: *out_err gets 0 or the errno value
