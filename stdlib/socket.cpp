@@ -32,8 +32,10 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cmath>
@@ -43,6 +45,7 @@
 #include <mutex>
 #include <new>
 #include <string>
+#include <vector>
 
 #include "runtime/abstract.h"
 #include "runtime/bytes.h"
@@ -979,6 +982,166 @@ Ref socket_sendto(Value self, CallArgs a) {
     return make_int(r);
 }
 
+// sendmsg(buffers[, ancdata[, flags[, address]]]): the buffers and the ancillary data
+// ((level, type, data) items, e.g. SCM_RIGHTS descriptors) are copied first, then sent with
+// one sendmsg(2) following the socket's timeout.
+Ref socket_sendmsg(Value self, CallArgs a) {
+    if (!detail::unpack_args("sendmsg", a, 1, 4)) return nullptr;
+    SocketObject* s = as_sock(self);
+    std::vector<std::string> bufs;
+    {
+        Ref it = get_iter(a.args[0]);
+        if (!it) {
+            clear_error();
+            return raise(&exc::TypeError, "sendmsg() argument 1 must be an iterable");
+        }
+        for (;;) {
+            Ref x = iter_next(*it);
+            if (!x) {
+                if (error_occurred()) return nullptr;
+                break;
+            }
+            if (!is_bytes_like(*x))
+                return raisef(&exc::TypeError, "a bytes-like object is required, not '{}'", type_name(*x));
+            bufs.emplace_back(buffer_view(*x));
+        }
+    }
+    struct Anc {
+        int level, type;
+        std::string data;
+    };
+    std::vector<Anc> anc;
+    if (a.npos > 1 && !a.args[1].is_none()) {
+        Ref it = get_iter(a.args[1]);
+        if (!it) {
+            clear_error();
+            return raise(&exc::TypeError, "sendmsg() argument 2 must be an iterable");
+        }
+        for (;;) {
+            Ref x = iter_next(*it);
+            if (!x) {
+                if (error_occurred()) return nullptr;
+                break;
+            }
+            Ref t = sequence_tuple(*x);
+            if (!t) return nullptr;
+            Tuple* tt = t.as<Tuple>();
+            if (tt->size != 3)
+                return raisef(&exc::TypeError,
+                              "[sendmsg() ancillary data items]() argument must be sequence of length 3, not {}",
+                              tt->size);
+            Anc item;
+            if (!c_int_arg(tt->items[0], &item.level) || !c_int_arg(tt->items[1], &item.type)) return nullptr;
+            if (!is_bytes_like(tt->items[2]))
+                return raisef(&exc::TypeError, "a bytes-like object is required, not '{}'", type_name(tt->items[2]));
+            item.data = std::string(buffer_view(tt->items[2]));
+            anc.push_back(std::move(item));
+        }
+    }
+    int flags = 0;
+    if (a.npos > 2 && !c_int_arg(a.args[2], &flags)) return nullptr;
+    SockAddr addr;
+    bool has_addr = a.npos > 3 && !a.args[3].is_none();
+    if (has_addr && !parse_address(s->family, a.args[3], &addr, "sendmsg")) return nullptr;
+    std::vector<struct iovec> iov(bufs.size());
+    for (size_t i = 0; i < bufs.size(); i++) {
+        iov[i].iov_base = bufs[i].data();
+        iov[i].iov_len = bufs[i].size();
+    }
+    size_t space = 0;
+    for (const Anc& x : anc) space += CMSG_SPACE(x.data.size());
+    std::vector<char> control(space ? space : 1, 0);
+    struct msghdr msg;
+    std::memset(&msg, 0, sizeof msg);
+    msg.msg_iov = iov.empty() ? nullptr : iov.data();
+    msg.msg_iovlen = iov.size();
+    if (has_addr) {
+        msg.msg_name = &addr.ss;
+        msg.msg_namelen = addr.len;
+    }
+    if (space) {
+        msg.msg_control = control.data();
+        msg.msg_controllen = space;
+        struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+        for (const Anc& x : anc) {
+            c->cmsg_level = x.level;
+            c->cmsg_type = x.type;
+            c->cmsg_len = CMSG_LEN(x.data.size());
+            std::memcpy(CMSG_DATA(c), x.data.data(), x.data.size());
+            c = CMSG_NXTHDR(&msg, c);
+        }
+    }
+    ssize_t r;
+    auto op = [&](int fd) -> ssize_t { return ::sendmsg(fd, &msg, flags | MSG_NOSIGNAL); };
+    if (!sock_call(s, true, op, &r)) return nullptr;
+    return make_int(r);
+}
+
+// recvmsg(bufsize[, ancbufsize[, flags]]) -> (data, ancdata, msg_flags, address)
+Ref socket_recvmsg(Value self, CallArgs a) {
+    if (!detail::unpack_args("recvmsg", a, 1, 3)) return nullptr;
+    int64_t bufsize, ancbufsize = 0;
+    int flags = 0;
+    if (!index_value(a.args[0], &bufsize)) return nullptr;
+    if (bufsize < 0) return raise(&exc::ValueError, "negative buffer size in recvmsg()");
+    if (a.npos > 1 && !index_value(a.args[1], &ancbufsize)) return nullptr;
+    if (ancbufsize < 0 || ancbufsize > (1 << 20)) return raise(&exc::ValueError, "invalid ancillary data buffer length");
+    if (a.npos > 2 && !c_int_arg(a.args[2], &flags)) return nullptr;
+    SocketObject* s = as_sock(self);
+    std::unique_ptr<char[]> data(new (std::nothrow) char[bufsize ? bufsize : 1]);
+    std::unique_ptr<char[]> control(new (std::nothrow) char[ancbufsize ? ancbufsize : 1]);
+    if (!data || !control) return raise_no_memory();
+    std::memset(control.get(), 0, static_cast<size_t>(ancbufsize ? ancbufsize : 1));
+    sockaddr_storage ss;
+    struct iovec iov = {data.get(), static_cast<size_t>(bufsize)};
+    struct msghdr msg;
+    auto op = [&](int fd) -> ssize_t {
+        std::memset(&msg, 0, sizeof msg);
+        std::memset(&ss, 0, sizeof ss);
+        msg.msg_name = &ss;
+        msg.msg_namelen = sizeof ss;
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = ancbufsize ? control.get() : nullptr;
+        msg.msg_controllen = static_cast<size_t>(ancbufsize);
+        return ::recvmsg(fd, &msg, flags);
+    };
+    ssize_t r;
+    if (!sock_call(s, false, op, &r)) return nullptr;
+    if (r > bufsize) r = static_cast<ssize_t>(bufsize);
+    RefT<Bytes> bytes = new_bytes(std::string_view(data.get(), static_cast<size_t>(r)));
+    RefT<List> anc = new_list(0);
+    if (!bytes || !anc) return nullptr;
+    if (msg.msg_controllen > 0 && ancbufsize > 0) {
+        for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+            char* end = control.get() + std::min<size_t>(msg.msg_controllen, static_cast<size_t>(ancbufsize));
+            char* begin = reinterpret_cast<char*>(CMSG_DATA(c));
+            char* stop = reinterpret_cast<char*>(c) + c->cmsg_len;
+            if (stop > end) stop = end;
+            size_t n = stop > begin ? static_cast<size_t>(stop - begin) : 0;
+            Ref lv = make_int(c->cmsg_level), tv = make_int(c->cmsg_type);
+            RefT<Bytes> dv = new_bytes(std::string_view(begin, n));
+            if (!lv || !tv || !dv) return nullptr;
+            RefT<Tuple> t = new_tuple_of({*lv, *tv, Value::object(dv.get())});
+            if (!t || !list_append(anc.get(), Value::object(t.get()))) return nullptr;
+        }
+    }
+    Ref fl = make_int(msg.msg_flags);
+    Ref addr = make_address(reinterpret_cast<sockaddr*>(&ss), msg.msg_namelen);
+    if (!fl || !addr) return nullptr;
+    return Ref(new_tuple_of({Value::object(bytes.get()), Value::object(anc.get()), *fl, *addr}));
+}
+
+Ref cmsg_impl(CallArgs a, const char* name, bool space) {
+    if (!detail::unpack_args(name, a, 1, 1)) return nullptr;
+    int64_t n;
+    if (!index_value(a.args[0], &n)) return nullptr;
+    if (n < 0 || n > (1 << 30)) return raisef(&exc::OverflowError, "{}() argument out of range", name);
+    return make_int(static_cast<int64_t>(space ? CMSG_SPACE(static_cast<size_t>(n)) : CMSG_LEN(static_cast<size_t>(n))));
+}
+Ref mod_cmsg_len(Value, CallArgs a) { return cmsg_impl(a, "CMSG_LEN", false); }
+Ref mod_cmsg_space(Value, CallArgs a) { return cmsg_impl(a, "CMSG_SPACE", true); }
+
 Ref socket_shutdown(Value self, CallArgs a) {
     if (!detail::unpack_args("shutdown", a, 1, 1)) return nullptr;
     int how;
@@ -1135,6 +1298,8 @@ const MethodDef kSocketMethods[] = {
     {"send", socket_send},
     {"sendall", socket_sendall},
     {"sendto", socket_sendto},
+    {"sendmsg", socket_sendmsg},
+    {"recvmsg", socket_recvmsg},
     {"shutdown", socket_shutdown},
     {nullptr, nullptr},
 };
@@ -1556,6 +1721,8 @@ const MethodDef kFunctions[] = {
     {"ntohl", mod_ntohl},
     {"dup", mod_dup},
     {"close", mod_close},
+    {"CMSG_LEN", mod_cmsg_len},
+    {"CMSG_SPACE", mod_cmsg_space},
     {nullptr, nullptr},
 };
 
