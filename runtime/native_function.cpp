@@ -137,7 +137,9 @@ Ref new_method_descriptor(const MethodDef* def, Type* owner) {
 }
 
 static bool md_check_self(MethodDescriptor* d, Value self) {
-    if (!is_subtype(type_of(self), d->owner)) {
+    Type* tp = type_of(self);
+    if (TOY_LIKELY(tp == d->owner)) return true;  // the common case: no MRO walk
+    if (!is_subtype(tp, d->owner)) {
         (void)raisef(&exc::TypeError, "descriptor '{}' for '{}' objects doesn't apply to a '{}' object",
                d->def->name, d->owner->name, type_name(self));
         return false;
