@@ -784,6 +784,7 @@ bool buffer_size_arg(Value v, const char* name, int64_t* out) {
 
 // Receives up to n bytes (with flags) into a new bytes; `from` also returns the address.
 Ref recv_impl(SocketObject* s, int64_t n, int flags, bool from) {
+    if (n > INT64_MAX - 64) return raise(&exc::OverflowError, "byte string is too large");
     char small[8192];
     RefT<Bytes> big;
     char* buf = small;
@@ -1084,6 +1085,8 @@ Ref socket_recvmsg(Value self, CallArgs a) {
     int flags = 0;
     if (!index_value(a.args[0], &bufsize)) return nullptr;
     if (bufsize < 0) return raise(&exc::ValueError, "negative buffer size in recvmsg()");
+    if (bufsize > INT64_MAX - 64) return raise(&exc::OverflowError, "byte string is too large");
+    if (bufsize > (int64_t{1} << 40)) return raise_no_memory();  // no machine here has that
     if (a.npos > 1 && !index_value(a.args[1], &ancbufsize)) return nullptr;
     if (ancbufsize < 0 || ancbufsize > (1 << 20)) return raise(&exc::ValueError, "invalid ancillary data buffer length");
     if (a.npos > 2 && !c_int_arg(a.args[2], &flags)) return nullptr;
