@@ -101,11 +101,12 @@ const GetSetDef kTracebackGetSets[] = {
 std::mutex g_lines_mu;
 std::unordered_map<std::string, std::vector<std::string>>* g_lines = nullptr;
 
-// (fork) g_lines_mu is held across fork() and re-created in the child (runtime/fork.h), so a
-// thread that was reading a source file at fork cannot leave it locked there.
+// (fork) g_lines_mu is taken by the forking thread across fork() and released by it in both
+// processes (runtime/fork.h), so a thread that was reading a source file at fork cannot
+// leave it locked in the child.
 [[maybe_unused]] const bool g_lines_fork_handler = [] {
     register_runtime_fork_handler({[] { g_lines_mu.lock(); }, [] { g_lines_mu.unlock(); },
-                                   [] { new (&g_lines_mu) std::mutex(); }});
+                                   [] { g_lines_mu.unlock(); }});
     return true;
 }();
 

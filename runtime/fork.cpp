@@ -16,11 +16,12 @@
 //   3. fork().
 //   4. PARENT: the handlers' `parent` (unlock, reverse order), threads_mu unlocked, then
 //      the `after_in_parent` hooks, oldest first (also when fork() failed, as CPython).
-//   5. CHILD, in this order (nothing may take a lock before it is re-created):
-//      a. threads_mu and the handlers' mutexes are re-created in place (placement new; the
-//         old ones were held by T, and are never unlocked or destroyed);
-//      b. the GIL is re-created held by T (Gil::reinit_after_fork: its mutexes may have
-//         been held by any thread, e.g. a waiter inside take_locked);
+//   5. CHILD, in this order (nothing may take a lock before it is released):
+//      a. threads_mu and the handlers' mutexes are released by T, which took them in
+//         PREPARE (unlocking, not re-creating, keeps ThreadSanitizer's view consistent);
+//      b. the GIL is made whole, held by T (Gil::reinit_after_fork: T took its internal
+//         mutexes in PREPARE, after the handlers'; its condition variables, which vanished
+//         waiters may have been using, are re-created);
 //      c. signals: T becomes the handlers' target (the main thread for signals), tripped
 //         signals are forgotten, SIGINT is unblocked in T;
 //      d. every other ThreadState of the interpreter is unlinked, T becomes
@@ -56,8 +57,9 @@
 //   - Hooks run with the GIL held, with T current.
 //
 // LOCKS TOUCHED: interp->threads_mu (held across fork), the runtime fork handlers' mutexes
-// (held across fork), the GIL (held by T throughout). Lock order: GIL, then threads_mu, then
-// the handlers' mutexes in registration order.
+// (held across fork), the GIL (held by T throughout) and its two internal mutexes (held
+// across fork). Lock order: GIL, then threads_mu, then the handlers' mutexes in
+// registration order, then the GIL's internal mutexes (mutex_ before switch_mutex_).
 #include "runtime/fork.h"
 
 #include <sys/mman.h>
@@ -156,12 +158,13 @@ void drop_thread_state(ThreadState* me, ThreadState* dead) {
 
 void after_fork_child(ThreadState* ts) {
     Interpreter* interp = ts->interp;
-    // (a) re-create the locks held across fork().
-    new (&interp->threads_mu) std::mutex();
+    // (b) the GIL, held by this thread (its internal mutexes were taken last, so they are
+    // released first).
+    if (interp->gil) interp->gil->reinit_after_fork(ts);
+    // (a) release the locks taken across fork().
     for (int i = g_nhandlers.load(std::memory_order_acquire) - 1; i >= 0; --i)
         if (g_handlers[i].child) g_handlers[i].child();
-    // (b) the GIL, held by this thread.
-    if (interp->gil) interp->gil->reinit_after_fork(ts);
+    interp->threads_mu.unlock();
     // (c) signals.
     signals_after_fork_child(ts);
     // (d) only this thread is left.
@@ -213,6 +216,7 @@ pid_t fork_interpreter() {
     int nhandlers = g_nhandlers.load(std::memory_order_acquire);
     for (int i = 0; i < nhandlers; ++i)
         if (g_handlers[i].prepare) g_handlers[i].prepare();
+    if (interp->gil) interp->gil->prepare_fork();
     // 3. fork.
     pid_t pid = ::fork();
     int err = errno;
@@ -221,6 +225,7 @@ pid_t fork_interpreter() {
         return 0;
     }
     // 4. parent.
+    if (interp->gil) interp->gil->after_fork_parent();
     for (int i = nhandlers - 1; i >= 0; --i)
         if (g_handlers[i].parent) g_handlers[i].parent();
     interp->threads_mu.unlock();

@@ -29,7 +29,9 @@ bool register_at_fork(Value before, Value after_in_parent, Value after_in_child)
 // Runtime-internal locks. A subsystem with a process-wide mutex registers a handler (at
 // static-initialisation time or before any fork): `prepare` takes its locks right before
 // fork() (in the forking thread, GIL held), `parent` releases them after fork() in the
-// parent, `child` re-creates them (never unlocks them) in the child. Handlers run in
+// parent, `child` in the child. The forking thread owns them in both processes, so `child`
+// unlocks them too (re-creating a held mutex in place would leave ThreadSanitizer believing
+// it is still held); it may also reset other per-process state. Handlers run in
 // registration order for prepare and in reverse order for parent/child. At most 32.
 struct RuntimeForkHandler {
     void (*prepare)();

@@ -48,10 +48,11 @@
 //   - errno is saved and restored around acquire and release (callers read it after a
 //     system call made with the GIL released).
 //
-// FORK. In the child only the forking thread exists. The mutexes may have been held by
-// threads that no longer exist, so reinit_after_fork() re-constructs them in place (never
-// unlocks them) and makes the forking thread the holder. The runtime's single fork path
-// (issue 4) calls it.
+// FORK. In the child only the forking thread exists. The fork path (runtime/fork.cpp) has
+// the forking thread, which holds the GIL, take both internal mutexes right before fork()
+// (prepare_fork), so no vanished thread can hold them in the child; reinit_after_fork()
+// re-creates the condition variables (vanished waiters may be recorded in them), makes the
+// forking thread the holder with no waiters, and releases the mutexes.
 //
 // SHUTDOWN. A daemon thread that wakes after the interpreter is finalised must not touch
 // freed state: it blocks forever in acquire() (the interpreter's finalising flag, issue 3's
@@ -231,18 +232,29 @@ GilCounters Gil::counters() {
     return counters_;
 }
 
+void Gil::prepare_fork() {
+    mutex_.lock();
+    switch_mutex_.lock();
+}
+
+void Gil::after_fork_parent() {
+    switch_mutex_.unlock();
+    mutex_.unlock();
+}
+
 void Gil::reinit_after_fork(ThreadState* ts) {
-    // The old mutexes/condition variables may be held by threads that do not exist in the
-    // child: construct new ones over them (their destructors are deliberately not run).
-    new (&mutex_) std::mutex();
+    // The forking thread holds both mutexes (prepare_fork): nobody else exists to race with.
+    // The condition variables may record waiters that do not exist in the child: construct
+    // new ones over them (their destructors are deliberately not run).
     new (&cond_) std::condition_variable();
-    new (&switch_mutex_) std::mutex();
     new (&switch_cond_) std::condition_variable();
     locked_ = true;
     waiters_.store(0, std::memory_order_relaxed);
     holder_.store(ts, std::memory_order_relaxed);
     last_holder_.store(ts, std::memory_order_relaxed);
     ts->breaker.fetch_and(~kBreakDropGil, std::memory_order_relaxed);
+    switch_mutex_.unlock();
+    mutex_.unlock();
 }
 
 // --- the guards --------------------------------------------------------------------------------

@@ -92,9 +92,13 @@ public:
     // freed state. The Gil object itself must then outlive them: it is never freed.
     void set_finalizing(ThreadState* owner);
 
-    // After fork(), in the child: the lock is re-created, held by `ts` (the forking thread),
-    // and nobody waits for it. The old mutexes may have been held by vanished threads, so
-    // they are re-constructed in place, never unlocked.
+    // The fork path (runtime/fork.cpp), in the forking thread which holds the GIL:
+    // prepare_fork() takes the internal mutexes right before fork(); after_fork_parent()
+    // releases them in the parent; reinit_after_fork() in the child makes the lock whole,
+    // held by `ts`, with nobody waiting: the condition variables (which vanished waiters may
+    // have been using) are re-created, the mutexes released.
+    void prepare_fork();
+    void after_fork_parent();
     void reinit_after_fork(ThreadState* ts);
 
 private:

@@ -33,7 +33,7 @@ InternTable& table() {
 
 [[maybe_unused]] const bool g_fork_handler_registered = [] {
     register_runtime_fork_handler({[] { table().mu.lock(); }, [] { table().mu.unlock(); },
-                                   [] { new (&table().mu) std::mutex(); }});
+                                   [] { table().mu.unlock(); }});
     return true;
 }();
 

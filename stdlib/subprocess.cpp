@@ -345,7 +345,7 @@ std::shared_mutex g_spawn_window;
 
 void spawn_window_prepare() { g_spawn_window.lock(); }
 void spawn_window_parent() { g_spawn_window.unlock(); }
-void spawn_window_child() { new (&g_spawn_window) std::shared_mutex(); }  // never unlocked
+void spawn_window_child() { g_spawn_window.unlock(); }  // the forking thread took it
 
 // --- fork_exec ------------------------------------------------------------------------------
 
