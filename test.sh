@@ -13,7 +13,7 @@ export CTEST_OUTPUT_ON_FAILURE=1
 status=0
 # The tsan run builds only what the threading tests need and runs only them (a third full
 # build and suite would not fit CI's time budget); any ThreadSanitizer report fails it.
-tsan_tests='^(Gil\.|Thread[./]|conformance\.threading$|behaviour\.)'
+tsan_tests='^(Gil\.|Thread[./]|Fork\.|Multiprocessing|conformance\.(threading|os_process|multiprocessing|concurrent)$|behaviour\.)'
 for p in "${presets[@]}"; do
     echo "== $p: configure and build"
     cmake --preset "$p" >/dev/null
