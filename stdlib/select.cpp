@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "runtime/abstract.h"
+#include "runtime/dict.h"
 #include "runtime/errors.h"
 #include "runtime/float.h"
 #include "runtime/gil.h"
@@ -485,6 +486,88 @@ Ref epoll_register(Value self, CallArgs a) { return epoll_ctl_impl(self, a, EPOL
 Ref epoll_modify(Value self, CallArgs a) { return epoll_ctl_impl(self, a, EPOLL_CTL_MOD, "modify"); }
 Ref epoll_unregister(Value self, CallArgs a) { return epoll_ctl_impl(self, a, EPOLL_CTL_DEL, "unregister"); }
 
+// epoll_wait() until events arrive or `timeout_ns` (-1: forever) passes, GIL released while
+// waiting, EINTR retried after the signal handlers. The count, or -1 with an exception set.
+int wait_epoll(int epfd, struct epoll_event* evs, int maxevents, int64_t timeout_ns) {
+    int64_t deadline = timeout_ns < 0 ? -1 : deadline_after(timeout_ns);
+    for (;;) {
+        int n, err;
+        int ms = ms_left(deadline);
+        if (ms == 0) {
+            // Nothing to wait for: no need to drop the GIL.
+            n = ::epoll_wait(epfd, evs, maxevents, 0);
+            err = errno;
+        } else {
+            GilRelease unlocked(GilReleaseReason::kBlocking);
+            n = ::epoll_wait(epfd, evs, maxevents, ms);
+            err = errno;
+        }
+        if (n == 0 && ms == INT_MAX) continue;  // a wait longer than epoll_wait() takes
+        if (n >= 0) return n;
+        if (err != EINTR) return (void)raise_errno(err), -1;
+        if (!handle_pending_signals()) return -1;
+    }
+}
+
+// epoll._select_keys(timeout, fd_to_key): the loop of selectors.EpollSelector.select done
+// natively (not in CPython's API; private to selectors.toy). Waits for up to
+// max(len(fd_to_key), 1) events and returns [(key, events & key.events), ...] with
+// EVENT_READ = 1 / EVENT_WRITE = 2 computed as selectors.py does, skipping unknown fds.
+Ref epoll_select_keys(Value self, CallArgs a) {
+    if (!detail::unpack_args("_select_keys", a, 2, 2)) return nullptr;
+    EpollObject* e = as_epoll(self);
+    int64_t timeout_ns;
+    if (!seconds_timeout(a.args[0], "timeout must be an integer or None", &timeout_ns)) return nullptr;
+    if (timeout_ns == -2) timeout_ns = -1;
+    if (!is_dict(a.args[1])) return raise(&exc::TypeError, "_select_keys() argument 2 must be dict");
+    Dict* fd_to_key = a.args[1].as<Dict>();
+    if (!epoll_check(e)) return nullptr;
+    int64_t maxevents = fd_to_key->used > 0 ? fd_to_key->used : 1;
+    if (maxevents > (1 << 20)) maxevents = 1 << 20;  // more than epoll can report at once anyway
+    struct epoll_event small[256];
+    std::vector<struct epoll_event> big;
+    struct epoll_event* evs = small;
+    if (maxevents > 256) {
+        big.resize(static_cast<size_t>(maxevents));
+        evs = big.data();
+    }
+    int n = wait_epoll(e->epfd, evs, static_cast<int>(maxevents), timeout_ns);
+    if (n < 0) return nullptr;
+    RefT<List> out = new_list(n);
+    if (!out) return nullptr;
+    for (int i = 0; i < n; i++) {
+        uint32_t ev = evs[i].events;
+        int64_t events = 0;
+        if (ev & ~static_cast<uint32_t>(EPOLLIN)) events |= 2;
+        if (ev & ~static_cast<uint32_t>(EPOLLOUT)) events |= 1;
+        Value key = dict_get(fd_to_key, Value::small_int(evs[i].data.fd));
+        if (key.is_null()) {
+            if (error_occurred()) return nullptr;
+            continue;
+        }
+        Ref kev;
+        if (is_tuple(key) && key.as<Tuple>()->size == 4) {
+            kev = Ref::borrow(key.as<Tuple>()->items[2]);
+        } else {
+            kev = getattr(key, TOY_NAME(events));
+            if (!kev) return nullptr;
+        }
+        int64_t mask;
+        if (!is_int(*kev) || !int_value(*kev, &mask)) {
+            Ref r = binary_op(BinOp::kAnd, Value::small_int(events), *kev);
+            if (!r) return nullptr;
+            RefT<Tuple> t = new_tuple_of({key, *r});
+            if (!t || !list_append(out.get(), Value::object(t.get()))) return nullptr;
+            continue;
+        }
+        Ref evv = make_int(events & mask);
+        if (!evv) return nullptr;
+        RefT<Tuple> t = new_tuple_of({key, *evv});
+        if (!t || !list_append(out.get(), Value::object(t.get()))) return nullptr;
+    }
+    return Ref(std::move(out));
+}
+
 // poll(timeout=None, maxevents=-1) -> [(fd, events), ...]; timeout in seconds.
 Ref epoll_poll(Value self, CallArgs a) {
     Value args[2] = {};
@@ -511,26 +594,8 @@ Ref epoll_poll(Value self, CallArgs a) {
         big.resize(static_cast<size_t>(maxevents));
         evs = big.data();
     }
-    const int epfd = e->epfd;
-    int64_t deadline = timeout_ns < 0 ? -1 : deadline_after(timeout_ns);
-    int n;
-    for (;;) {
-        int err;
-        int ms = ms_left(deadline);
-        if (ms == 0) {
-            // Nothing to wait for: no need to drop the GIL.
-            n = ::epoll_wait(epfd, evs, static_cast<int>(maxevents), 0);
-            err = errno;
-        } else {
-            GilRelease unlocked(GilReleaseReason::kBlocking);
-            n = ::epoll_wait(epfd, evs, static_cast<int>(maxevents), ms);
-            err = errno;
-        }
-        if (n == 0 && ms == INT_MAX) continue;  // a wait longer than epoll_wait() takes
-        if (n >= 0) break;
-        if (err != EINTR) return raise_errno(err);
-        if (!handle_pending_signals()) return nullptr;
-    }
+    int n = wait_epoll(e->epfd, evs, static_cast<int>(maxevents), timeout_ns);
+    if (n < 0) return nullptr;
     RefT<List> out = new_list(n);
     if (!out) return nullptr;
     for (int i = 0; i < n; i++) {
@@ -562,6 +627,7 @@ const MethodDef kEpollMethods[] = {
     {"modify", epoll_modify},
     {"unregister", epoll_unregister},
     {"poll", epoll_poll},
+    {"_select_keys", epoll_select_keys},
     {"close", epoll_close},
     {"fileno", epoll_fileno},
     {"fromfd", epoll_fromfd, kMethodClass},
