@@ -770,7 +770,7 @@ Ref os_urandom(Value, CallArgs a) {
     int64_t n;
     if (!detail::one_arg("posix.urandom", a) || !index_value(a.args[0], &n)) return nullptr;
     if (n < 0) return raise(&exc::ValueError, "negative argument not allowed");
-    std::string buf(static_cast<size_t>(n), '\\0');
+    std::string buf(static_cast<size_t>(n), '\0');
     size_t got = 0;
     while (got < buf.size()) {
         ssize_t r = ::getentropy(buf.data() + got, std::min<size_t>(256, buf.size() - got)) == 0
