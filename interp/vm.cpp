@@ -500,7 +500,18 @@ dispatch_nocheck:
         Str* name = NAME(arg);
         if (obj.is_object()) {
             Type* tp = obj.as_object()->type;
-            if (tp->version_tag != 0 && tp->version_tag == ip[0] && (ip[1] & 3) == 1) {
+            if (tp->version_tag != 0 && tp->version_tag == ip[0] && (ip[1] & 3) == 3) {
+                // A __slots__ member at byte offset ip[1] >> 2 (load_attr_slow cached it).
+                Value v = *reinterpret_cast<Value*>(reinterpret_cast<char*>(obj.as_object()) +
+                                                    (ip[1] >> 2));
+                if (!v.is_null()) {
+                    incref(v);
+                    TOP() = v;
+                    decref(obj);
+                    ip += 2;
+                    DISPATCH();
+                }
+            } else if (tp->version_tag != 0 && tp->version_tag == ip[0] && (ip[1] & 3) == 1) {
                 Dict* d = instance_dict(obj.as_object(), tp);
                 int64_t idx = ip[1] >> 2;
                 if (d && idx < d->nentries && d->entries[idx].key.is(Value::object(name))) {

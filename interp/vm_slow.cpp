@@ -176,8 +176,18 @@ Ref load_attr_slow(Value obj, Str* name, uint32_t* cache) {
     }
     if (!obj.is_object()) return r;
     Type* tp = obj.as_object()->type;
-    if (tp->version_tag == 0 || tp->dict_offset <= 0 || !has_generic_getattr(tp)) return r;
+    if (tp->version_tag == 0 || !has_generic_getattr(tp)) return r;
     Value d = type_lookup(tp, name);
+    int32_t offset;
+    if (!d.is_null() && member_descriptor_offset(d, &offset)) {
+        // A __slots__ member (a data descriptor: it wins over any instance dict).
+        if (offset > 0 && offset < (int32_t{1} << 29)) {
+            cache[0] = tp->version_tag;
+            cache[1] = static_cast<uint32_t>((offset << 2) | 3);
+        }
+        return r;
+    }
+    if (tp->dict_offset <= 0) return r;
     if (!d.is_null() && type_of(d)->descr_set) return r;  // a data descriptor wins
     Dict* dict = *reinterpret_cast<Dict**>(reinterpret_cast<char*>(obj.as_object()) + tp->dict_offset);
     if (!dict) return r;

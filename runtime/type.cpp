@@ -236,6 +236,12 @@ static bool member_set(Value descr, Value obj, Value v) {
     return true;
 }
 
+bool member_descriptor_offset(Value descr, int32_t* offset) {
+    if (!descr.is_object() || descr.as_object()->type != &member_descriptor_type) return false;
+    *offset = descr.as<MemberDescriptor>()->offset;
+    return true;
+}
+
 static Ref member_repr(Value self) {
     auto* d = self.as<MemberDescriptor>();
     return Ref(new_str(fmt::format("<member '{}' of '{}' objects>", d->name->view(), d->owner->name)));

@@ -182,6 +182,9 @@ Value type_lookup(Type* t, Str* name);
 void type_modified(Type* t);
 
 bool is_subtype(const Type* a, const Type* b);
+// A __slots__ member descriptor: its value's byte offset in the instance (for the VM's
+// attribute caches). False for any other object.
+bool member_descriptor_offset(Value descr, int32_t* offset);
 
 inline bool type_has(const Type* t, uint32_t flag) { return (t->flags & flag) != 0; }
 
