@@ -210,8 +210,7 @@ public:
     void visit_try(ast::Try* s);
     void visit_try_except(ast::Try* s);
     void visit_try_finally(ast::Try* s);
-    void visit_with(ast::With* s, size_t pos);
-    void visit_async_with(ast::With* s, size_t pos);
+    void visit_with(ast::With* s, size_t pos, bool is_async);
     void visit_raise(ast::Raise* s);
     void visit_assert(ast::Assert* s);
     void visit_import(ast::Import* s);

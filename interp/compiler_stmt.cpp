@@ -137,10 +137,10 @@ void Compiler::visit_stmt_inner(ast::Stmt* s) {
         visit_if(static_cast<ast::If*>(s));
         return;
     case K::With:
-        visit_with(static_cast<ast::With*>(s), 0);
+        visit_with(static_cast<ast::With*>(s), 0, false);
         return;
     case K::AsyncWith:
-        visit_async_with(static_cast<ast::With*>(s), 0);
+        visit_with(static_cast<ast::With*>(s), 0, true);
         return;
     case K::Match:
         error(s->loc, "'match' statement is not supported yet");
@@ -810,57 +810,11 @@ void Compiler::visit_try_except(ast::Try* s) {
 // cleanup: COPY 3; POP_EXCEPT; RERAISE 1
 //     ok: POP_TOP; POP_BLOCK; POP_EXCEPT; POP_TOP; POP_TOP
 //   exit:
-void Compiler::visit_with(ast::With* s, size_t pos) {
+// `async with` is the same with BEFORE_ASYNC_WITH, and the results of __aenter__ and of both
+// __aexit__ calls awaited (GET_AWAITABLE 1 / 2; LOAD_CONST None; YIELD_FROM).
+void Compiler::visit_with(ast::With* s, size_t pos, bool is_async) {
     if (failed_) return;
-    if (!enter_depth()) return;
-    ast::WithItem* item = s->items[pos];
-    int final = new_label(), exit = new_label(), cleanup = new_label(), ok = new_label();
-    visit_expr(item->context_expr);
-    emit(Op::BEFORE_WITH);
-    int h = push_handler(final, 1, true);
-    push_fblock(FBlock{FBlockKind::kWith, -1, -1, u().handlers[h].parent, s});
-    if (item->optional_vars)
-        store_target(item->optional_vars);
-    else
-        emit(Op::POP_TOP);
-    if (pos + 1 < s->items.size())
-        visit_with(s, pos + 1);
-    else
-        visit_body(s->body);
-    pop_fblock();
-    pop_handler(h);
-    call_exit_with_nones();
-    emit(Op::POP_TOP);
-    emit_jump_noline(Op::JUMP, exit);
-
-    bind(final);
-    int hc = push_handler(cleanup, 0, true);
-    emit(Op::PUSH_EXC_INFO);
-    emit(Op::WITH_EXCEPT_START);
-    emit_jump(Op::POP_JUMP_IF_TRUE, ok);
-    emit(Op::RERAISE, 2);
-    pop_handler(hc);
-
-    bind(cleanup);
-    emit(Op::COPY, 3);
-    emit(Op::POP_EXCEPT);
-    emit(Op::RERAISE, 1);
-
-    bind(ok);
-    u().cur_handler = hc;
-    emit(Op::POP_TOP);  // the exception
-    pop_handler(hc);
-    emit(Op::POP_EXCEPT);
-    emit(Op::POP_TOP);  // lasti
-    emit(Op::POP_TOP);  // exit
-    bind(exit);
-    leave_depth();
-}
-
-// async with: as `with`, with __aenter__'s and __aexit__'s results awaited.
-void Compiler::visit_async_with(ast::With* s, size_t pos) {
-    if (failed_) return;
-    if (!u().async_function) {
+    if (is_async && !u().async_function) {
         error(s->loc, "'async with' outside async function");
         return;
     }
@@ -868,22 +822,27 @@ void Compiler::visit_async_with(ast::With* s, size_t pos) {
     ast::WithItem* item = s->items[pos];
     int final = new_label(), exit = new_label(), cleanup = new_label(), ok = new_label();
     visit_expr(item->context_expr);
-    emit(Op::BEFORE_ASYNC_WITH);
-    await_tos(1);
+    if (is_async) {
+        emit(Op::BEFORE_ASYNC_WITH);
+        await_tos(1);
+    } else {
+        emit(Op::BEFORE_WITH);
+    }
     int h = push_handler(final, 1, true);
-    push_fblock(FBlock{FBlockKind::kAsyncWith, -1, -1, u().handlers[h].parent, s});
+    push_fblock(FBlock{is_async ? FBlockKind::kAsyncWith : FBlockKind::kWith, -1, -1,
+                       u().handlers[h].parent, s});
     if (item->optional_vars)
         store_target(item->optional_vars);
     else
         emit(Op::POP_TOP);
     if (pos + 1 < s->items.size())
-        visit_async_with(s, pos + 1);
+        visit_with(s, pos + 1, is_async);
     else
         visit_body(s->body);
     pop_fblock();
     pop_handler(h);
     call_exit_with_nones();
-    await_tos(2);
+    if (is_async) await_tos(2);
     emit(Op::POP_TOP);
     emit_jump_noline(Op::JUMP, exit);
 
@@ -891,7 +850,7 @@ void Compiler::visit_async_with(ast::With* s, size_t pos) {
     int hc = push_handler(cleanup, 0, true);
     emit(Op::PUSH_EXC_INFO);
     emit(Op::WITH_EXCEPT_START);
-    await_tos(2);
+    if (is_async) await_tos(2);
     emit_jump(Op::POP_JUMP_IF_TRUE, ok);
     emit(Op::RERAISE, 2);
     pop_handler(hc);
