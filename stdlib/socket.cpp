@@ -87,25 +87,9 @@ double g_default_timeout = -1;
 
 SocketObject* as_sock(Value v) { return v.as<SocketObject>(); }
 
-int64_t monotonic_ns() {
-    struct timespec ts;
-    ::clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
-// now + ns, saturated (a huge timeout is a deadline that never comes).
-int64_t deadline_after(int64_t ns) {
-    int64_t now = monotonic_ns();
-    return ns > INT64_MAX - now ? INT64_MAX : now + ns;
-}
-
-// Milliseconds left until the deadline, rounded up, for poll(2) (0 once it has passed).
-int ms_until(int64_t deadline_ns) {
-    int64_t left = deadline_ns - monotonic_ns();
-    if (left <= 0) return 0;
-    int64_t ms = left / 1'000'000 + (left % 1'000'000 != 0);
-    return ms > INT_MAX ? INT_MAX : static_cast<int>(ms);
-}
+using detail::deadline_after;
+using detail::monotonic_ns;
+using detail::ms_until;
 
 Ref raise_timeout() { return raise(&exc::TimeoutError, "timed out"); }
 

@@ -176,11 +176,7 @@ bool timeout_arg(Value v, bool* has, double* seconds) {
     return true;
 }
 
-int64_t monotonic_ns() {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
+using detail::monotonic_ns;
 
 int64_t deadline_after(double seconds) {
     if (seconds <= 0) return monotonic_ns();

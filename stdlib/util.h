@@ -2,6 +2,10 @@
 // wording, interned-name caching, string access). Internal to stdlib/.
 #pragma once
 
+#include <time.h>
+
+#include <climits>
+#include <cstdint>
 #include <string_view>
 
 #include "runtime/abstract.h"
@@ -61,5 +65,27 @@ inline std::string_view str_view(Value v) { return v.as<Str>()->view(); }
 
 // Keyword argument i's name (borrowed).
 inline Str* kwname(CallArgs a, size_t i) { return a.kwnames->items[i].as<Str>(); }
+
+// ---- deadlines for blocking calls with timeouts (CLOCK_MONOTONIC, nanoseconds) -------------
+
+inline int64_t monotonic_ns() {
+    struct timespec ts;
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+// now + ns, saturated (a huge timeout is a deadline that never comes).
+inline int64_t deadline_after(int64_t ns) {
+    int64_t now = monotonic_ns();
+    return ns > INT64_MAX - now ? INT64_MAX : now + ns;
+}
+
+// Milliseconds left until the deadline, rounded up, for poll(2) (0 once it has passed).
+inline int ms_until(int64_t deadline_ns) {
+    int64_t left = deadline_ns - monotonic_ns();
+    if (left <= 0) return 0;
+    int64_t ms = left / 1'000'000 + (left % 1'000'000 != 0);
+    return ms > INT_MAX ? INT_MAX : static_cast<int>(ms);
+}
 
 }  // namespace toy::detail
