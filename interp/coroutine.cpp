@@ -20,6 +20,7 @@
 // A coroutine that is never started and then freed prints CPython's "RuntimeWarning:
 // coroutine '...' was never awaited" on stderr.
 #include <cstdio>
+#include <utility>
 
 #include "interp/code.h"
 #include "interp/frame.h"
@@ -643,23 +644,17 @@ void init_coroutine_types() {
     ag.repr = coro_repr;
     type_ready(&async_generator_type, &object_type);
 
-    Type& as = asend_type;
-    as.name = "async_generator_asend";
-    as.basic_size = sizeof(AgAwaitable);
-    as.methods = kAwaitableMethods;
-    as.dealloc = aw_dealloc;
-    as.iter = aw_iter;
-    as.next = aw_iternext;
-    type_ready(&asend_type, &object_type);
-
-    Type& at = athrow_type;
-    at.name = "async_generator_athrow";
-    at.basic_size = sizeof(AgAwaitable);
-    at.methods = kAwaitableMethods;
-    at.dealloc = aw_dealloc;
-    at.iter = aw_iter;
-    at.next = aw_iternext;
-    type_ready(&athrow_type, &object_type);
+    // asend and athrow awaitables: one struct and one set of methods, two names.
+    for (auto [t, name] : {std::pair{&asend_type, "async_generator_asend"},
+                           std::pair{&athrow_type, "async_generator_athrow"}}) {
+        t->name = name;
+        t->basic_size = sizeof(AgAwaitable);
+        t->methods = kAwaitableMethods;
+        t->dealloc = aw_dealloc;
+        t->iter = aw_iter;
+        t->next = aw_iternext;
+        type_ready(t, &object_type);
+    }
 
     Type& wv = wrapped_value_type;
     wv.name = "async_generator_wrapped_value";

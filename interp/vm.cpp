@@ -298,6 +298,17 @@ Ref run_frame(ThreadState* ts, Frame* entry, bool throwing) {
 #define ERROR_IF(cond) \
     if (TOY_UNLIKELY(cond)) goto error
 
+// The one-operand instructions that replace TOS by `fn(TOS)` (a new reference, null on error).
+#define REPLACE_TOP(fn)                        \
+    do {                                       \
+        Value top_ = TOP();                    \
+        Value res_ = (fn(top_)).release();     \
+        ERROR_IF(res_.is_null());              \
+        TOP() = res_;                          \
+        decref(top_);                          \
+        DISPATCH();                            \
+    } while (0)
+
     LOAD_FRAME();
     ip = frame->ip;
     if (throwing) {
@@ -809,14 +820,7 @@ dispatch_nocheck:
         DISPATCH();
     }
 
-    TARGET(UNARY_POSITIVE) {
-        Value a = TOP();
-        Value r = (positive(a)).release();
-        ERROR_IF(r.is_null());
-        TOP() = r;
-        decref(a);
-        DISPATCH();
-    }
+    TARGET(UNARY_POSITIVE) { REPLACE_TOP(positive); }
 
     TARGET(UNARY_INVERT) {
         Value a = TOP();
@@ -1095,14 +1099,7 @@ dispatch_nocheck:
         DISPATCH();
     }
 
-    TARGET(GET_ITER) {
-        Value v = TOP();
-        Value it = (get_iter(v)).release();
-        ERROR_IF(it.is_null());
-        TOP() = it;
-        decref(v);
-        DISPATCH();
-    }
+    TARGET(GET_ITER) { REPLACE_TOP(get_iter); }
 
     TARGET(FOR_ITER) {
         Value it = TOP();
@@ -1291,14 +1288,7 @@ dispatch_nocheck:
         goto exit_yield;
     }
 
-    TARGET(GET_YIELD_FROM_ITER) {
-        Value v = TOP();
-        Value it = (get_yield_from_iter(v)).release();
-        ERROR_IF(it.is_null());
-        TOP() = it;
-        decref(v);
-        DISPATCH();
-    }
+    TARGET(GET_YIELD_FROM_ITER) { REPLACE_TOP(get_yield_from_iter); }
 
     TARGET(YIELD_FROM) {
         Value v = TOP();
@@ -1324,22 +1314,11 @@ dispatch_nocheck:
     }
 
     TARGET(GET_AWAITABLE) {
-        Value v = TOP();
-        Value it = (get_awaitable(v, static_cast<int>(arg))).release();
-        ERROR_IF(it.is_null());
-        TOP() = it;
-        decref(v);
-        DISPATCH();
+        auto awaitable = [arg](Value v) { return get_awaitable(v, static_cast<int>(arg)); };
+        REPLACE_TOP(awaitable);
     }
 
-    TARGET(GET_AITER) {
-        Value v = TOP();
-        Value it = (get_aiter(v)).release();
-        ERROR_IF(it.is_null());
-        TOP() = it;
-        decref(v);
-        DISPATCH();
-    }
+    TARGET(GET_AITER) { REPLACE_TOP(get_aiter); }
 
     TARGET(GET_ANEXT) {
         Value aw = (get_anext(TOP())).release();
@@ -1362,14 +1341,7 @@ dispatch_nocheck:
         goto exception_unwind;
     }
 
-    TARGET(ASYNC_GEN_WRAP) {
-        Value v = TOP();
-        Value w = (async_gen_wrap(v)).release();
-        ERROR_IF(w.is_null());
-        TOP() = w;
-        decref(v);
-        DISPATCH();
-    }
+    TARGET(ASYNC_GEN_WRAP) { REPLACE_TOP(async_gen_wrap); }
 
     TARGET(LOAD_BUILD_CLASS) {
         Value r = (load_build_class(frame)).release();
