@@ -1271,8 +1271,7 @@ dispatch_nocheck:
                 frame_free(ts, frame);
             }
             vm_leave_call(ts);
-            frame = caller;
-            ts->frame = frame;
+            frame = caller;  // ts->frame already is (set above)
             LOAD_FRAME();
             ip = frame->ip + 1;  // past the CALL (no cache words)
             PUSH(retval);
